@@ -103,6 +103,10 @@ SecdecStatus secdec_device_get_content_protection_caps(SecdecDevice *device,
     if (atomic_load(&device->closed))
         return SECDEC_E_DEVICE_REMOVED;
     SecdecStatus st = sd_caps_check(device->backend, crypto_type, decoder_profile, NULL);
+    /* secdec.h: for GetContentProtectionCaps an unknown profile is NOTAVAILABLE (only
+     * CreateCryptoSession reports it as UNSUPPORTEDCRYPTO). */
+    if (st == SECDEC_E_UNSUPPORTEDCRYPTO && !known_profile(decoder_profile))
+        st = SECDEC_E_NOTAVAILABLE;
     if (st != SECDEC_OK)
         return st;
     caps->caps = SECDEC_CAPS_SOFTWARE | SECDEC_CAPS_CONTENT_KEY | SECDEC_CAPS_FRESHEN_SESSION_KEY |

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "protected_pool.h"
 
 void secdec_device_default_settings(SecdecDeviceSettings *s)
 {
@@ -63,6 +63,7 @@ static char *default_home(void)
 
 static void device_free(SecdecDevice *dev)
 {
+    sd_pool_free(dev->pool);
     EVP_PKEY_free(dev->pkey);
     free(dev->cert_der);
     free(dev->home);
@@ -116,6 +117,9 @@ SecdecStatus secdec_device_open(SecdecDevice **out, const SecdecDeviceSettings *
                                            "(set SECDEC_HOME)");
         goto fail;
     }
+    st = sd_pool_new(&dev->pool);
+    if (st != SECDEC_OK)
+        goto fail;
     st = sd_secure_heap_init(dev->allow_unlocked, &dev->memory_locked);
     if (st != SECDEC_OK) {
         sd_log(&log, SECDEC_LOG_ERROR, "cannot lock memory for the device key (RLIMIT_MEMLOCK); "

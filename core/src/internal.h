@@ -71,6 +71,8 @@ SD_INTERNAL int sd_ct_is_zero(const uint8_t *p, size_t n);
 
 /* ---- device ------------------------------------------------------------------------------- */
 
+typedef struct SdPool SdPool;
+
 struct SecdecDevice {
     atomic_int refs;          /* 1 for the app's handle + 1 per live session */
     atomic_bool closed;       /* app handle closed: calls through sessions get DEVICE_REMOVED */
@@ -83,6 +85,8 @@ struct SecdecDevice {
     uint8_t *cert_der;        /* certificate chain (public) */
     size_t cert_size;
     uint8_t cert_fp[32];      /* SHA-256(cert_der) */
+    SdPool *pool;             /* protected buffers (protected_pool.c) */
+    atomic_int outstanding_buffers;
 };
 
 SD_INTERNAL void sd_device_ref(SecdecDevice *dev);

@@ -80,6 +80,15 @@ SecdecStatus secdec_create_crypto_session(SecdecDevice *device, const SecdecGuid
         free(s);
         return SECDEC_E_OUTOFMEMORY;
     }
+    s->dec_ctx = sd_fault_alloc_should_fail() ? NULL : EVP_CIPHER_CTX_new();
+    if (!s->dec_ctx || pthread_mutex_init(&s->dec_lock, NULL) != 0) {
+        EVP_CIPHER_CTX_free(s->dec_ctx);
+        pthread_mutex_destroy(&s->kx_lock);
+        pthread_rwlock_destroy(&s->lock);
+        sd_secmem_free(&s->secret_mem);
+        free(s);
+        return SECDEC_E_OUTOFMEMORY;
+    }
     s->sec = s->secret_mem.ptr;
     s->sec->canary = CANARY;
     s->crypto_type = *crypto_type;
@@ -99,6 +108,8 @@ void secdec_crypto_session_destroy(SecdecCryptoSession **session)
         return;
     SecdecCryptoSession *s = *session;
     *session = NULL;
+    EVP_CIPHER_CTX_free(s->dec_ctx); /* cleanses the cached key schedule */
+    pthread_mutex_destroy(&s->dec_lock);
     sd_secmem_free(&s->keytab_mem);
     sd_secmem_free(&s->secret_mem);
     pthread_mutex_destroy(&s->kx_lock);
@@ -248,6 +259,7 @@ SecdecStatus secdec_negotiate_crypto_session_key_exchange(SecdecDevice *device,
             (uint8_t)((sec->kx_scratch[i] & mask) | (sec->session_key[i] & (uint8_t)~mask));
     sec->has_session_key |= (uint8_t)(mask & 1u);
     sec->refresh_pending &= (uint8_t)~mask; /* a new key cancels a pending refresh */
+    session->key_gen += mask & 1u;
     pthread_rwlock_unlock(&session->lock);
     OPENSSL_cleanse(sec->kx_scratch, sizeof(sec->kx_scratch));
     ERR_clear_error(); /* nothing about the failure stays behind */
@@ -296,6 +308,7 @@ SecdecStatus secdec_finish_session_key_refresh(SecdecDevice *device, SecdecCrypt
             sec->session_key[i] ^= sec->refresh_random[i];
         OPENSSL_cleanse(sec->refresh_random, SECDEC_KEY_SIZE);
         sec->refresh_pending = 0;
+        session->key_gen++;
     }
     pthread_rwlock_unlock(&session->lock);
     return st;
@@ -311,7 +324,7 @@ SecdecStatus secdec_check_crypto_session_status(SecdecDevice *device,
     pthread_rwlock_rdlock(&session->lock);
     if (sd_session_alive(session))
         *status = SECDEC_SESSION_STATUS_OK;
-    else if (atomic_load(&session->protected_buffers) > 0)
+    else if (atomic_load(&device->outstanding_buffers) > 0)
         *status = SECDEC_SESSION_STATUS_KEY_AND_CONTENT_LOST;
     else
         *status = SECDEC_SESSION_STATUS_KEY_LOST;
@@ -407,6 +420,7 @@ SecdecStatus secdec_crypto_session_set_content_key(SecdecDevice *device,
     else
         OPENSSL_cleanse(e->key, SECDEC_KEY_SIZE);
     e->kind = kind;
+    session->key_gen++;
 out:
     OPENSSL_cleanse(sec->unwrap_scratch, SECDEC_KEY_SIZE);
     ERR_clear_error();
@@ -430,6 +444,7 @@ SecdecStatus secdec_crypto_session_remove_content_key(SecdecDevice *device,
             memcpy(e, last, sizeof(*e));
         OPENSSL_cleanse(last, sizeof(*last));
         session->n_keys--;
+        session->key_gen++;
         st = SECDEC_OK;
     }
     pthread_rwlock_unlock(&session->lock);
@@ -504,5 +519,6 @@ void sd_session_reset_key(SecdecCryptoSession *s)
     OPENSSL_cleanse(s->sec->refresh_random, SECDEC_KEY_SIZE);
     s->sec->has_session_key = 0;
     s->sec->refresh_pending = 0;
+    s->key_gen++;
     pthread_rwlock_unlock(&s->lock);
 }

@@ -48,7 +48,12 @@ struct SecdecCryptoSession {
     SdSessionSecrets *sec;
     SdSecmem keytab_mem;          /* SdKeyEntry[cap_keys] */
     size_t n_keys, cap_keys;
-    atomic_int protected_buffers; /* outstanding protected output buffers */
+    uint64_t key_gen;             /* bumped (under lock) whenever any key changes */
+    pthread_mutex_t dec_lock;     /* serialises decryption; guards the cipher cache */
+    EVP_CIPHER_CTX *dec_ctx;      /* reused across samples; key set when the cache is stale */
+    uint8_t dec_kid[SECDEC_KID_SIZE];
+    uint64_t dec_gen;
+    bool dec_valid;
 };
 
 /** 1 while the session's secret page has not been wiped (e.g. by fork). */

@@ -270,8 +270,8 @@ typedef struct SecdecContentProtectionCaps {
  * @param crypto_type  a crypto-type GUID (NULL or SECDEC_GUID_NULL: NOTAVAILABLE).
  * @param decoder_profile NULL or SECDEC_GUID_NULL for "not used for decoding".
  * @return SECDEC_OK; SECDEC_E_INVALIDARG (device/caps NULL); SECDEC_E_DEVICE_REMOVED;
- *         SECDEC_E_NOTAVAILABLE (crypto type unknown, NULL or unsupported);
- *         SECDEC_E_UNSUPPORTEDCRYPTO (the profile is unknown or cannot use this crypto type).
+ *         SECDEC_E_NOTAVAILABLE (crypto type unknown, NULL or unsupported; profile unknown);
+ *         SECDEC_E_UNSUPPORTEDCRYPTO (the profile cannot use this crypto type).
  */
 SECDEC_API SecdecStatus secdec_device_get_content_protection_caps(SecdecDevice *device,
                                                                  const SecdecGuid *crypto_type,
