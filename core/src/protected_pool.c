@@ -65,16 +65,19 @@ static size_t region_size(size_t n)
 SecdecStatus sd_pool_acquire(SecdecDevice *dev, size_t size, SecdecProtectedBuffer **out)
 {
     SdPool *p = dev->pool;
+    if (size > SIZE_MAX / 2)
+        return SECDEC_E_OUTOFMEMORY;
     SecdecProtectedBuffer *b = sd_calloc(1, sizeof(*b));
     if (!b)
         return SECDEC_E_OUTOFMEMORY;
-    size_t want = region_size(size);
+    size_t need = size + SECDEC_PROTECTED_BUFFER_PADDING; /* zero tail for decoders */
+    size_t want = region_size(need);
     bool found = false;
     pthread_mutex_lock(&p->lock);
     /* Best fit among cached regions that are large enough and not wastefully so. */
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < p->n_cached; i++)
-        if (p->cached[i].size >= size && p->cached[i].size <= 4 * want &&
+        if (p->cached[i].size >= need && p->cached[i].size <= 4 * want &&
             (best == SIZE_MAX || p->cached[i].size < p->cached[best].size))
             best = i;
     if (best != SIZE_MAX) {

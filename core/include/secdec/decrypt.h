@@ -152,6 +152,10 @@ SECDEC_API SecdecStatus secdec_decrypt_d3d11(SecdecDevice *device, SecdecCryptoS
                                             const SecdecD3DBufferDesc *desc, const uint8_t *data,
                                             size_t size, SecdecProtectedBuffer **out);
 
+/** Every protected buffer is followed by at least this many zero bytes, so decoders that read
+ *  ahead (libavcodec's AV_INPUT_BUFFER_PADDING_SIZE) can consume it in place. */
+#define SECDEC_PROTECTED_BUFFER_PADDING 64
+
 /** Size in bytes of the sample in the buffer (0 for NULL). */
 SECDEC_API size_t secdec_protected_buffer_get_size(const SecdecProtectedBuffer *buffer);
 
