@@ -591,6 +591,19 @@ static void write_pssh(boxw *w, const uint8_t sysid[16], const options *o) {
   boxw_end(w);
 }
 
+/* A pssh naming only the KID that a fragment's samples use. With key rotation it goes in
+ * every moof (as DASH packagers do), so demuxers that ignore 'seig' groups (qtdemux 1.22,
+ * FFmpeg 5.1) still tell the decryptor which key each fragment needs: qtdemux forwards it as
+ * a protection event with origin "isobmff/moof". */
+static void write_fragment_pssh(boxw *w, const uint8_t sysid[16], const uint8_t kid[16]) {
+  boxw_fbegin(w, "pssh", 1, 0);
+  boxw_bytes(w, sysid, 16);
+  boxw_u32(w, 1);
+  boxw_bytes(w, kid, 16);
+  boxw_u32(w, 0); /* DataSize */
+  boxw_end(w);
+}
+
 static void write_moov(boxw *w, const job *j) {
   const options *o = &j->opt;
   const input *in = &j->in;
@@ -833,6 +846,13 @@ static int build_moof(const job *j, size_t fi, fragbuf *fb) {
   boxw_fbegin(w, "mfhd", 0, 0);
   boxw_u32(w, (uint32_t)fi + 1);
   boxw_end(w);
+  if (o->have_kid2) {
+    const uint8_t *kid = f->group == GROUP_KEY2 ? o->kid2 : o->kid;
+    if (o->pssh & PSSH_SECDEC)
+      write_fragment_pssh(w, SYSID_SECDEC, kid);
+    if (o->pssh & PSSH_COMMON)
+      write_fragment_pssh(w, SYSID_COMMON, kid);
+  }
   boxw_begin(w, "traf");
   boxw_fbegin(w, "tfhd", 0, 0x020000); /* default-base-is-moof */
   boxw_u32(w, 1);
