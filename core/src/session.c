@@ -69,7 +69,15 @@ SecdecStatus secdec_create_crypto_session(SecdecDevice *device, const SecdecGuid
         free(s);
         return st;
     }
-    if (pthread_rwlock_init(&s->lock, NULL) != 0) {
+    /* Writer-preferring: with glibc's default (readers first) a steady stream of readers
+     * (has_content_key, MAC checks, decrypt key lookups from several threads) can starve a
+     * key install or refresh for seconds. Nothing takes s->lock for reading recursively. */
+    pthread_rwlockattr_t rwattr;
+    pthread_rwlockattr_init(&rwattr);
+    pthread_rwlockattr_setkind_np(&rwattr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    int rw_err = pthread_rwlock_init(&s->lock, &rwattr);
+    pthread_rwlockattr_destroy(&rwattr);
+    if (rw_err != 0) {
         sd_secmem_free(&s->secret_mem);
         free(s);
         return SECDEC_E_OUTOFMEMORY;

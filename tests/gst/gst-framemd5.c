@@ -1,0 +1,324 @@
+/*
+ * gst-framemd5.c - runs a pipeline to EOS and prints the MD5 of every raw video frame that
+ * reaches its appsink (visible pixels only, plane by plane, so strides do not matter).
+ *
+ * Copyright (C) 2026 secdec developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Usage:
+ *   gst-framemd5 [options] 'PIPELINE ... ! appsink name=sink'
+ *   gst-framemd5 [options] --playbin URI | --playbin3 URI
+ * Options:
+ *   --timeout S          fail (exit 3) when EOS/ERROR does not come within S seconds (30)
+ *   --kid2-from N --kid2 HEX
+ *                        emulate a demuxer that reads 'seig' sample groups (qtdemux 1.22 does
+ *                        not): the GstProtectionMeta of qtdemux's N-th and later buffers
+ *                        names KID HEX instead of the tenc default KID
+ *   --context-keys KID:KEY
+ *                        the application opens its own device+session, loads a license for
+ *                        KID:KEY issued in-process, and shares them through a
+ *                        "secdec.session" GstContext answered from a bus sync handler
+ * Output (stdout): one line per frame "<index> <pts-ns> <md5>", then "frames N",
+ * "decrypted N clear M" (secdecrypt's counters) and "need-context N" when seen.
+ * Exit: 0 on EOS; 2 on a bus ERROR (message and debug on stderr as "ERROR: ..."); 3 timeout.
+ */
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
+#include <secdec/secdec.h>
+#include <secdec/license.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static guint n_frames;
+static guint64 kid2_from = G_MAXUINT64;
+static guint8 kid2[16];
+static guint n_need_context;
+static SecdecDevice *ctx_device;
+static SecdecCryptoSession *ctx_session;
+
+static gboolean
+parse_hex (const char *s, guint8 *out, gsize n)
+{
+  gsize i;
+
+  if (strlen (s) != 2 * n)
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    int hi = g_ascii_xdigit_value (s[2 * i]), lo = g_ascii_xdigit_value (s[2 * i + 1]);
+
+    if (hi < 0 || lo < 0)
+      return FALSE;
+    out[i] = (guint8) (hi << 4 | lo);
+  }
+  return TRUE;
+}
+
+static GstFlowReturn
+on_sample (GstAppSink * sink, gpointer user_data)
+{
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  GstVideoInfo info;
+  GstVideoFrame vf;
+  GstBuffer *buf;
+  guint p, y;
+
+  if (sample == NULL)
+    return GST_FLOW_ERROR;
+  buf = gst_sample_get_buffer (sample);
+  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample))
+      || !gst_video_frame_map (&vf, &info, buf, GST_MAP_READ)) {
+    fprintf (stderr, "cannot map frame %u\n", n_frames);
+    gst_sample_unref (sample);
+    return GST_FLOW_ERROR;
+  }
+  {
+    GChecksum *md5 = g_checksum_new (G_CHECKSUM_MD5);
+
+    for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (&vf); p++) {
+      const guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&vf, p);
+      gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, p);
+      gsize row = (gsize) GST_VIDEO_FRAME_COMP_WIDTH (&vf, p) *
+          GST_VIDEO_FRAME_COMP_PSTRIDE (&vf, p);
+
+      for (y = 0; y < (guint) GST_VIDEO_FRAME_COMP_HEIGHT (&vf, p); y++)
+        g_checksum_update (md5, d + (gsize) y * stride, row);
+    }
+    printf ("%u %" G_GUINT64_FORMAT " %s %s\n", n_frames, GST_BUFFER_PTS (buf),
+        g_checksum_get_string (md5), gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)));
+    g_checksum_free (md5);
+  }
+  n_frames++;
+  gst_video_frame_unmap (&vf);
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+/* ---- --kid2-from: rewrite the KID of qtdemux's meta from buffer N on ---------------------- */
+
+static GstPadProbeReturn
+kid_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  guint64 *count = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstProtectionMeta *meta;
+
+  if ((*count)++ < kid2_from)
+    return GST_PAD_PROBE_OK;
+  meta = gst_buffer_get_protection_meta (buf);
+  if (meta) {
+    GstBuffer *kb = gst_buffer_new_memdup (kid2, 16);
+
+    gst_structure_set (meta->info, "kid", GST_TYPE_BUFFER, kb, NULL);
+    gst_buffer_unref (kb);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_pad_added (GstElement * el, GstPad * pad, gpointer user_data)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, kid_probe, g_new0 (guint64, 1), g_free);
+}
+
+static void
+on_element_added (GstBin * bin, GstBin * sub, GstElement * el, gpointer user_data)
+{
+  GstElementFactory *f = gst_element_get_factory (el);
+
+  if (f && !g_strcmp0 (GST_OBJECT_NAME (f), "qtdemux"))
+    g_signal_connect (el, "pad-added", G_CALLBACK (on_pad_added), NULL);
+}
+
+/* ---- --context-keys: the application shares its device and session ------------------------ */
+
+static gboolean
+setup_context_keys (const char *spec)
+{
+  SecdecContentKey k;
+  uint8_t cert[8192], *lic = NULL;
+  uint32_t cert_size = 0;
+  size_t lic_size = 0;
+  SecdecLicense *parsed = NULL;
+  const char *colon = strchr (spec, ':');
+  gchar *kidhex;
+  SecdecStatus st;
+
+  if (colon == NULL)
+    return FALSE;
+  kidhex = g_strndup (spec, colon - spec);
+  if (!parse_hex (kidhex, k.kid, 16) || !parse_hex (colon + 1, k.key, 16)) {
+    g_free (kidhex);
+    return FALSE;
+  }
+  g_free (kidhex);
+  st = secdec_device_open (&ctx_device, NULL);
+  if (st == SECDEC_OK)
+    st = secdec_create_crypto_session (ctx_device, &SECDEC_CRYPTO_TYPE_AES128_CTR,
+        &SECDEC_DECODER_PROFILE_H264_VLD_NOFGT, &SECDEC_KEY_EXCHANGE_RSAES_OAEP, &ctx_session);
+  if (st == SECDEC_OK)
+    st = secdec_crypto_session_get_certificate_size (ctx_device, ctx_session, &cert_size);
+  if (st == SECDEC_OK && cert_size > sizeof cert)
+    st = SECDEC_E_OUTOFMEMORY;
+  if (st == SECDEC_OK)
+    st = secdec_crypto_session_get_certificate (ctx_device, ctx_session, cert_size, cert);
+  if (st == SECDEC_OK)
+    st = secdec_license_issue (cert, cert_size, SECDEC_OAEP_SHA512, &k, 1, &lic, &lic_size);
+  if (st == SECDEC_OK)
+    st = secdec_license_parse (lic, lic_size, &parsed);
+  if (st == SECDEC_OK)
+    st = secdec_license_load (ctx_device, ctx_session, parsed);
+  secdec_license_free (&parsed);
+  secdec_free (lic);
+  memset (&k, 0, sizeof k);
+  if (st != SECDEC_OK)
+    fprintf (stderr, "context keys: %s\n", secdec_status_to_string (st));
+  return st == SECDEC_OK;
+}
+
+static GstBusSyncReply
+sync_handler (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  const gchar *type = NULL;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_NEED_CONTEXT
+      && gst_message_parse_context_type (msg, &type) && !g_strcmp0 (type, "secdec.session")) {
+    n_need_context++;
+    if (ctx_device) {
+      GstContext *ctx = gst_context_new ("secdec.session", FALSE);
+      GstStructure *s = gst_context_writable_structure (ctx);
+
+      gst_structure_set (s, "device", G_TYPE_POINTER, ctx_device,
+          "session", G_TYPE_POINTER, ctx_session, NULL);
+      gst_element_set_context (GST_ELEMENT (GST_MESSAGE_SRC (msg)), ctx);
+      gst_context_unref (ctx);
+    }
+  }
+  return GST_BUS_PASS;
+}
+
+static void
+print_counters (GstElement * pipeline)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *el = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (el);
+
+    if (f && !g_strcmp0 (GST_OBJECT_NAME (f), "secdecrypt")) {
+      guint64 d = 0, c = 0;
+
+      g_object_get (el, "decrypted-samples", &d, "clear-samples", &c, NULL);
+      printf ("decrypted %" G_GUINT64_FORMAT " clear %" G_GUINT64_FORMAT "\n", d, c);
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
+int
+main (int argc, char **argv)
+{
+  GstElement *pipeline = NULL, *sink = NULL;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  const char *desc = NULL, *playbin = NULL, *uri = NULL;
+  int timeout = 30, i, rc = 0;
+
+  gst_init (&argc, &argv);
+  for (i = 1; i < argc; i++) {
+    if (!strcmp (argv[i], "--timeout") && i + 1 < argc)
+      timeout = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--kid2-from") && i + 1 < argc)
+      kid2_from = g_ascii_strtoull (argv[++i], NULL, 10);
+    else if (!strcmp (argv[i], "--kid2") && i + 1 < argc) {
+      if (!parse_hex (argv[++i], kid2, 16))
+        return 64;
+    } else if (!strcmp (argv[i], "--context-keys") && i + 1 < argc) {
+      if (!setup_context_keys (argv[++i]))
+        return 64;
+    } else if ((!strcmp (argv[i], "--playbin") || !strcmp (argv[i], "--playbin3"))
+        && i + 1 < argc) {
+      playbin = argv[i] + 2;
+      uri = argv[++i];
+    } else if (desc == NULL && argv[i][0] != '-')
+      desc = argv[i];
+    else {
+      fprintf (stderr, "usage: see the comment at the top of gst-framemd5.c\n");
+      return 64;
+    }
+  }
+  if (playbin) {
+    pipeline = gst_element_factory_make (playbin, NULL);
+    sink = gst_element_factory_make ("appsink", "sink");
+    if (!pipeline || !sink)
+      return 65;
+    g_object_set (pipeline, "uri", uri, "video-sink", sink, NULL);
+    /* no audio in the test content; keep the audio sink out of the way anyway */
+    g_object_set (pipeline, "audio-sink", gst_element_factory_make ("fakesink", NULL), NULL);
+    gst_object_ref (sink);
+  } else if (desc) {
+    pipeline = gst_parse_launch (desc, &err);
+    if (pipeline == NULL) {
+      fprintf (stderr, "parse error: %s\n", err->message);
+      return 65;
+    }
+    sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  }
+  if (pipeline == NULL || sink == NULL) {
+    fprintf (stderr, "need a pipeline with 'appsink name=sink' or --playbin URI\n");
+    return 64;
+  }
+  g_object_set (sink, "sync", FALSE, "emit-signals", TRUE, "max-buffers", 0, NULL);
+  g_signal_connect (sink, "new-sample", G_CALLBACK (on_sample), NULL);
+  if (kid2_from != G_MAXUINT64) {
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+    GValue item = G_VALUE_INIT;
+
+    while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      on_element_added (NULL, NULL, g_value_get_object (&item), NULL);
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+    g_signal_connect (pipeline, "deep-element-added", G_CALLBACK (on_element_added), NULL);
+  }
+
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, sync_handler, NULL, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, (GstClockTime) timeout * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg == NULL) {
+    fprintf (stderr, "TIMEOUT after %d s\n", timeout);
+    rc = 3;
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    fprintf (stderr, "ERROR: from %s: %s | %s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+        err->message, dbg ? dbg : "");
+    g_clear_error (&err);
+    g_free (dbg);
+    rc = 2;
+  }
+  if (msg)
+    gst_message_unref (msg);
+  printf ("frames %u\n", n_frames);
+  print_counters (pipeline);
+  if (n_need_context)
+    printf ("need-context %u\n", n_need_context);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  secdec_crypto_session_destroy (&ctx_session);
+  secdec_device_close (&ctx_device);
+  gst_deinit ();
+  return rc;
+}

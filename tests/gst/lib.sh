@@ -1,0 +1,76 @@
+# shellcheck shell=bash disable=SC2034
+# lib.sh - shared helpers for the GStreamer plugin tests (sourced).
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -euo pipefail
+: "${GST_FRAMEMD5:?}" "${SECDEC_PACK:?}" "${SECDEC_LICENSE:?}" "${SECDEC_INFO:?}"
+KEY=00112233445566778899aabbccddeeff
+KID=0123456789abcdef0123456789abcdef
+KEY2=ffeeddccbbaa99887766554433221100
+KID2=fedcba9876543210fedcba9876543210
+WORK=$(mktemp -d "${SECDEC_TEST_TMP:-${TMPDIR:-/tmp}}/gst-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+# a private device identity and license store; no user registry/home is touched
+export SECDEC_HOME="$WORK/home"
+export HOME="$WORK/nohome"
+unset XDG_DATA_HOME
+FAILS=0
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+need() { command -v "$1" >/dev/null || { echo "SKIP: $1 not installed"; exit 77; }; }
+need ffmpeg
+gst-inspect-1.0 secdecrypt >/dev/null 2>&1 || { echo "FAIL: secdecrypt not found via GST_PLUGIN_PATH=$GST_PLUGIN_PATH" >&2; exit 1; }
+
+# make_clip CODEC OUT: a 2 s 320x240 clip, keyframe every 15 frames, with B-frames.
+make_clip() {
+  local codec=$1 out=$2
+  if [ "$codec" = h264 ]; then
+    ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 \
+      -c:v libx264 -g 15 -bf 2 -pix_fmt yuv420p "$out"
+  else
+    ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 \
+      -c:v libx265 -x265-params log-level=error:keyint=15:min-keyint=15:scenecut=0:open-gop=0:bframes=2 \
+      -pix_fmt yuv420p -tag:v hvc1 "$out"
+  fi
+}
+
+# framemd5 OUT [gst-framemd5 args...]: runs gst-framemd5, frame lines to OUT (+ OUT.err);
+# returns its exit status.
+framemd5() {
+  local out=$1; shift
+  local rc=0
+  "$GST_FRAMEMD5" --timeout 60 "$@" > "$out" 2> "$out.err" || rc=$?
+  return $rc
+}
+
+# frames FILE: just "index md5" of the frame lines
+frames() { awk 'NF == 4 && $1 ~ /^[0-9]+$/ {print $1, $3}' "$1"; }
+
+# same_frames REF OUT NAME: frame lists identical and non-empty
+same_frames() {
+  local n
+  n=$(frames "$1" | wc -l)
+  if [ "$n" -gt 0 ] && diff <(frames "$1") <(frames "$2") > "$WORK/diff.txt"; then
+    return 0
+  fi
+  echo "--- $3: reference $n frames, got $(frames "$2" | wc -l); first differences:" >&2
+  head -5 "$WORK/diff.txt" >&2 || true
+  cat "$2.err" >&2 || true
+  return 1
+}
+
+# install_license KID:KEY...: issue a license for this device and install it in the store
+install_license() {
+  local args=() k
+  for k in "$@"; do args+=(--key "$k"); done
+  "$SECDEC_INFO" --certificate "$WORK/device.der" > /dev/null
+  "$SECDEC_LICENSE" issue --certificate "$WORK/device.der" "${args[@]}" --output "$WORK/lic.bin" > /dev/null
+  "$SECDEC_LICENSE" install "$WORK/lic.bin" > /dev/null
+}
+
+finish() {
+  if [ "$FAILS" -ne 0 ]; then
+    echo "$FAILS check(s) failed" >&2
+    exit 1
+  fi
+  echo "all checks passed"
+}
