@@ -14,6 +14,8 @@ PACKAGES=(
   libglib2.0-dev libjson-glib-dev
   # content (packager, reference decoders)
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev
+  # ffmpeg-hwaccel (patched FFmpeg build: apt-get source + dpkg-source, nasm, libx264)
+  nasm libx264-dev dpkg-dev xz-utils
   # GStreamer
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

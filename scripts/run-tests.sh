@@ -35,9 +35,11 @@ run_build() {   # name, meson test args..., -- setup args...
 }
 
 run_build build -- -Dwerror=true
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  run_build build-asan --no-suite pack-slow -- -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
-CC=clang run_build build-fuzz --suite fuzz -- -Dfuzzing=true -Dwerror=true
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_build build-asan -- -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+CC=clang run_build build-fuzz --suite fuzz -- -Dfuzzing=true -Dwerror=true -Dgst-plugin=false -Dffmpeg-hwaccel=false
 
 echo "secdec: $passed passed, $failed failed"
 exit $rc

@@ -5,7 +5,6 @@
 source "$(dirname "$0")/lib.sh"
 codec=${1:?codec}
 if [ "$codec" = h264 ]; then DEC=secdech264dec; REF=avdec_h264; else DEC=secdech265dec; REF=avdec_h265; fi
-gst-inspect-1.0 $REF >/dev/null 2>&1 || { echo "SKIP: $REF (gstreamer1.0-libav) missing"; exit 77; }
 
 make_clip $codec "$WORK/clear.mp4"
 framemd5 "$WORK/ref.txt" "filesrc location=$WORK/clear.mp4 ! qtdemux ! $REF ! appsink name=sink" \
@@ -84,9 +83,23 @@ if [ "$codec" = h264 ]; then
     && pass "application's device+session through the secdec.session context" || fail "secdec.session context"
   mv "$SECDEC_HOME/licenses.off" "$SECDEC_HOME/licenses"
 
+  # flush-seek back to the start after 20 frames (secdecrypt's flush, avcodec_flush_buffers).
+  # qtdemux 1.22 does not re-read the cenc aux info of fragments it parsed before the seek:
+  # their samples come again WITHOUT GstProtectionMeta (ciphertext passed as clear), so only
+  # fragments first reached after the seek decode correctly. Checked: no error, no hang, the
+  # stream restarts, and the last fragment (15 frames) is identical to the reference.
+  if framemd5 "$WORK/out.txt" --seek-after 20 "filesrc location=$WORK/enc.mp4 ! qtdemux ! secdecrypt ! $DEC ! appsink name=sink"; then
+    n=$(frames "$WORK/out.txt" | wc -l)
+    if [ "$n" -ge 80 ] && diff <(frames "$WORK/ref.txt" | tail -n 15 | awk '{print $2}') \
+        <(frames "$WORK/out.txt" | tail -n 15 | awk '{print $2}') > /dev/null; then
+      pass "flush seek to 0 after 20 frames: $n frames, stream restarted, last fragment identical"
+    else fail "flush seek: $n frames, tail differs"; fi
+  else fail "flush seek: $(cat "$WORK/out.txt.err")"; fi
+
   # stock elements cannot touch protected memory: no link to h264parse/avdec_h264
-  if gst-launch-1.0 -q filesrc location="$WORK/enc.mp4" ! qtdemux ! secdecrypt ! avdec_h264 ! fakesink > "$WORK/stock.txt" 2>&1; then
-    fail "avdec_h264 accepted memory:SecDecProtected"
-  else pass "stock avdec_h264 cannot link after secdecrypt"; fi
+  rc=0; framemd5 "$WORK/out.txt" "filesrc location=$WORK/enc.mp4 ! qtdemux ! secdecrypt ! avdec_h264 ! appsink name=sink" || rc=$?
+  if [ $rc -eq 2 ] && [ "$(frames "$WORK/out.txt" | wc -l)" -eq 0 ]; then
+    pass "stock avdec_h264 cannot link after secdecrypt: $(head -c 100 "$WORK/out.txt.err")"
+  else fail "avdec_h264 after secdecrypt: exit $rc, $(grep '^frames' "$WORK/out.txt")"; fi
 fi
 finish

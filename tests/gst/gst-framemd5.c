@@ -14,6 +14,8 @@
  *                        emulate a demuxer that reads 'seig' sample groups (qtdemux 1.22 does
  *                        not): the GstProtectionMeta of qtdemux's N-th and later buffers
  *                        names KID HEX instead of the tenc default KID
+ *   --seek-after N       once N frames arrived, flush-seek back to 0 (KEY_UNIT): the frames
+ *                        after the seek must be the whole stream again
  *   --context-keys KID:KEY
  *                        the application opens its own device+session, loads a license for
  *                        KID:KEY issued in-process, and shares them through a
@@ -31,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static guint n_frames;
+static volatile gint n_frames;
 static guint64 kid2_from = G_MAXUINT64;
 static guint8 kid2[16];
 static guint n_need_context;
@@ -89,7 +91,7 @@ on_sample (GstAppSink * sink, gpointer user_data)
         g_checksum_get_string (md5), gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)));
     g_checksum_free (md5);
   }
-  n_frames++;
+  g_atomic_int_inc (&n_frames);
   gst_video_frame_unmap (&vf);
   gst_sample_unref (sample);
   return GST_FLOW_OK;
@@ -228,12 +230,14 @@ main (int argc, char **argv)
   GstMessage *msg;
   GError *err = NULL;
   const char *desc = NULL, *playbin = NULL, *uri = NULL;
-  int timeout = 30, i, rc = 0;
+  int timeout = 30, i, rc = 0, seek_after = -1;
 
   gst_init (&argc, &argv);
   for (i = 1; i < argc; i++) {
     if (!strcmp (argv[i], "--timeout") && i + 1 < argc)
       timeout = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--seek-after") && i + 1 < argc)
+      seek_after = atoi (argv[++i]);
     else if (!strcmp (argv[i], "--kid2-from") && i + 1 < argc)
       kid2_from = g_ascii_strtoull (argv[++i], NULL, 10);
     else if (!strcmp (argv[i], "--kid2") && i + 1 < argc) {
@@ -292,8 +296,25 @@ main (int argc, char **argv)
   bus = gst_element_get_bus (pipeline);
   gst_bus_set_sync_handler (bus, sync_handler, NULL, NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, (GstClockTime) timeout * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (seek_after >= 0) {
+    gint64 end = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
+
+    msg = NULL;
+    while (msg == NULL && g_get_monotonic_time () < end) {
+      msg = gst_bus_timed_pop_filtered (bus, 10 * GST_MSECOND,
+          GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      if (seek_after >= 0 && g_atomic_int_get (&n_frames) >= seek_after) {
+        printf ("seek after %d\n", g_atomic_int_get (&n_frames));
+        if (!gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
+                GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT, 0))
+          fprintf (stderr, "seek failed\n");
+        seek_after = -1;
+      }
+    }
+  } else {
+    msg = gst_bus_timed_pop_filtered (bus, (GstClockTime) timeout * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  }
   if (msg == NULL) {
     fprintf (stderr, "TIMEOUT after %d s\n", timeout);
     rc = 3;

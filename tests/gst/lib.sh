@@ -18,7 +18,8 @@ fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }
 need() { command -v "$1" >/dev/null || { echo "SKIP: $1 not installed"; exit 77; }; }
 need ffmpeg
-gst-inspect-1.0 secdecrypt >/dev/null 2>&1 || { echo "FAIL: secdecrypt not found via GST_PLUGIN_PATH=$GST_PLUGIN_PATH" >&2; exit 1; }
+# (only our own binaries load the plugin: gst-launch-1.0/gst-inspect-1.0 cannot load an
+# ASan-built plugin, so the sanitizer build runs these scripts too)
 
 # make_clip CODEC OUT: a 2 s 320x240 clip, keyframe every 15 frames, with B-frames.
 make_clip() {
