@@ -148,6 +148,16 @@ struct _GstSecdecrypt
   /* protection events, under object lock */
   GstStructure *events;
   guint64 n_decrypted, n_clear;
+
+  /* Key rotation (under object lock). qtdemux 1.22 ignores 'seig' sample groups and gives
+   * every sample the default KID, but forwards the pssh boxes of each moof as protection
+   * events (origin "isobmff/moof"), one sample ahead of the fragment. A moof pssh of ours or
+   * of the common system naming exactly one KID names the KID of that fragment's samples: it
+   * takes effect at the next keyframe (fragments start with one). */
+  guint8 pending_kid[SECDEC_KID_SIZE];
+  gboolean pending_kid_valid;
+  guint8 fragment_kid[SECDEC_KID_SIZE];
+  gboolean fragment_kid_valid;
 };
 
 #define parent_class gst_secdecrypt_parent_class
@@ -796,6 +806,16 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
       goto out;
     }
   }
+  /* key rotation announced by moof pssh boxes: switch at the fragment's first keyframe */
+  GST_OBJECT_LOCK (self);
+  if (self->pending_kid_valid && !GST_BUFFER_FLAG_IS_SET (inbuf, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    memcpy (self->fragment_kid, self->pending_kid, SECDEC_KID_SIZE);
+    self->fragment_kid_valid = TRUE;
+    self->pending_kid_valid = FALSE;
+  }
+  if (meta && !clear && self->fragment_kid_valid && !self->is_webm)
+    memcpy (info.kid, self->fragment_kid, SECDEC_KID_SIZE);
+  GST_OBJECT_UNLOCK (self);
   if (size == 0) {
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Empty sample"), (NULL));
     ret = GST_FLOW_ERROR;
@@ -835,6 +855,26 @@ out:
   return ret;
 }
 
+/* The single KID of a version-1 pssh box, if it names exactly one. */
+static gboolean
+pssh_single_kid (GstBuffer * box, guint8 kid[SECDEC_KID_SIZE])
+{
+  GstMapInfo map;
+  gboolean ok = FALSE;
+
+  if (box == NULL || !gst_buffer_map (box, &map, GST_MAP_READ))
+    return FALSE;
+  /* size(4) 'pssh'(4) version(1) flags(3) SystemID(16) KID_count(4) KIDs(16 each) ... */
+  if (map.size >= 48 && memcmp (map.data + 4, "pssh", 4) == 0 && map.data[8] == 1
+      && GST_READ_UINT32_BE (map.data) <= map.size
+      && GST_READ_UINT32_BE (map.data + 28) == 1) {
+    memcpy (kid, map.data + 32, SECDEC_KID_SIZE);
+    ok = TRUE;
+  }
+  gst_buffer_unmap (box, &map);
+  return ok;
+}
+
 static void
 record_protection_event (GstSecdecrypt * self, GstEvent * event)
 {
@@ -846,6 +886,18 @@ record_protection_event (GstSecdecrypt * self, GstEvent * event)
   gst_event_parse_protection (event, &system_id, &data, &origin);
   GST_INFO_OBJECT (self, "protection event: system %s, origin %s, %" G_GSIZE_FORMAT " bytes",
       system_id, origin, data ? gst_buffer_get_size (data) : 0);
+  if (origin && !strcmp (origin, "isobmff/moof") && system_id
+      && (!g_ascii_strcasecmp (system_id, SECDEC_SYSTEM_ID)
+          || !g_ascii_strcasecmp (system_id, COMMON_SYSTEM_ID))) {
+    guint8 kid[SECDEC_KID_SIZE];
+
+    if (pssh_single_kid (data, kid)) {
+      GST_OBJECT_LOCK (self);
+      memcpy (self->pending_kid, kid, SECDEC_KID_SIZE);
+      self->pending_kid_valid = TRUE;
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
   ev = gst_structure_new ("protection-event",
       "system-id", G_TYPE_STRING, system_id,
       "origin", G_TYPE_STRING, origin, "data", GST_TYPE_BUFFER, data, NULL);
@@ -942,6 +994,7 @@ gst_secdecrypt_start (GstBaseTransform * base)
     return FALSE;
   }
   self->n_decrypted = self->n_clear = 0;
+  self->pending_kid_valid = self->fragment_kid_valid = FALSE;
   return TRUE;
 }
 
