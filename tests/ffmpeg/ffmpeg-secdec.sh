@@ -113,20 +113,26 @@ lead-rotation)
     secdec_md5 "$T/out.md5" -hwaccel secdec -c:v h264_secdec -i "$T/lead.mp4" || fail "clear lead $s"
     expect_same "secdec-pack h264 $s --clear-lead 1" "$T/out.md5" "$T/clear-h264.md5"
   done
-  # Key rotation: FFmpeg 5.1's mov demuxer ignores 'seig' sample groups, so every sample
-  # carries the tenc default KID. The fragments before --rotate-at must decode; those after it
-  # are encrypted with KEY2 but labelled KID, so they cannot match (a known limitation, see
-  # ffmpeg-hwaccel/README.md). This checks exactly that split, so a fixed demuxer shows up here.
-  pack h264 "$T/rot.mp4" --scheme cenc --kid2 $KID2 --key2 $KEY2 --rotate-at 2
-  secdec_md5 "$T/out.md5" -hwaccel secdec -c:v h264_secdec -i "$T/rot.mp4" || true
-  head -n 60 <(frames "$T/clear-h264.md5") >"$T/a"; head -n 60 <(frames "$T/out.md5") >"$T/b"
-  diff -q "$T/a" "$T/b" >/dev/null || fail "rotation: the fragments before --rotate-at differ"
-  echo "ok: rotation, the 60 frames before --rotate-at are identical"
-  if diff -q <(frames "$T/out.md5") <(frames "$T/clear-h264.md5") >/dev/null; then
-    echo "NOTE: rotated fragments decode too: the demuxer now reports seig KIDs; update README"
-  else
-    echo "known limitation: rotated fragments (KID2) are reported with the default KID by FFmpeg 5.1"
+  # Key rotation as 'seig' sample groups (patch 0005 teaches mov.c to read them): every
+  # frame must match, for cenc and cbcs, with and without moof pssh boxes.
+  for s in cenc cbcs; do
+    for pssh in both none; do
+      pack h264 "$T/rot.mp4" --scheme $s --kid2 $KID2 --key2 $KEY2 --rotate-at 1 --pssh $pssh
+      secdec_md5 "$T/out.md5" -hwaccel secdec -c:v h264_secdec -i "$T/rot.mp4" \
+        || fail "rotation $s pssh=$pssh: ffmpeg failed"
+      expect_same "secdec-pack h264 $s --rotate-at 1 (KID2 from seig) pssh=$pssh" "$T/out.md5" \
+        "$T/clear-h264.md5"
+    done
+  done
+  # control: with only KEY1 in the store, the rotated fragments name KID2 and must fail
+  # cleanly (no key), which proves the KIDs really come from the seig groups
+  rm -rf "$SECDEC_HOME/licenses"
+  install_license "$KID:$KEY"
+  if secdec_md5 "$T/out.md5" -hwaccel secdec -c:v h264_secdec -key_timeout 0 -i "$T/rot.mp4"; then
+    fail "rotation: decoded without KID2's key"
   fi
+  grep -qi "$KID2" "$T/out.md5.err" || fail "rotation: the missing KID2 is not named"
+  echo "ok: rotation without KID2's key fails naming KID2"
   ;;
 transcode)
   make_clear h264
