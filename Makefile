@@ -8,7 +8,7 @@ $(BUILD)/build.ninja:
 test:
 	./scripts/run-tests.sh
 bench: all
-	ninja -C $(BUILD) bench
+	bench/run-all.sh $(BUILD)
 demo:
 	./scripts/demo.sh
 clean:
