@@ -141,6 +141,27 @@ START_TEST(t_round_trip)
     ck_assert_ok(secdec_license_load(dev2, s2, lic));
     assert_keys_loaded(s2, keys, 3);
     secdec_crypto_session_destroy(&s2);
+
+    /* an application can drive the same flow itself from the blob and the wrapped keys */
+    s2 = tu_create_session(dev2);
+    const uint8_t *blob;
+    uint8_t blob_copy[256];
+    ck_assert_ok(secdec_license_get_key_exchange_blob(lic, &blob));
+    ck_assert_mem_eq(blob, bytes + 44, 256);
+    memcpy(blob_copy, blob, 256);
+    ck_assert_ok(secdec_crypto_session_set_oaep_hash(dev2, s2, h));
+    ck_assert_ok(secdec_negotiate_crypto_session_key_exchange(dev2, s2, 256, blob_copy));
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t wkid[16], wrapped[16];
+        ck_assert_ok(secdec_license_get_wrapped_key(lic, i, wkid, wrapped));
+        ck_assert_mem_eq(wkid, keys[i].kid, 16);
+        ck_assert_ok(secdec_crypto_session_set_content_key(dev2, s2, wkid, 16, wrapped));
+    }
+    assert_keys_loaded(s2, keys, 3);
+    uint8_t wkid[16], wrapped[16];
+    ck_assert_status(secdec_license_get_wrapped_key(lic, 3, wkid, wrapped), SECDEC_E_INVALIDARG);
+    ck_assert_status(secdec_license_get_key_exchange_blob(NULL, &blob), SECDEC_E_INVALIDARG);
+    secdec_crypto_session_destroy(&s2);
     secdec_device_close(&dev2);
 
     secdec_license_free(&lic);

@@ -263,6 +263,27 @@ SecdecStatus secdec_license_get_oaep_hash(const SecdecLicense *license, SecdecOa
     return SECDEC_OK;
 }
 
+SecdecStatus secdec_license_get_key_exchange_blob(const SecdecLicense *license,
+                                                  const uint8_t **blob)
+{
+    if (!license || !blob)
+        return SECDEC_E_INVALIDARG;
+    *blob = license->bytes + LIC_OFF_BLOB;
+    return SECDEC_OK;
+}
+
+SecdecStatus secdec_license_get_wrapped_key(const SecdecLicense *license, size_t index,
+                                            uint8_t kid[SECDEC_KID_SIZE],
+                                            uint8_t wrapped[SECDEC_KEY_SIZE])
+{
+    if (!license || !kid || !wrapped || index >= license->n_keys)
+        return SECDEC_E_INVALIDARG;
+    const uint8_t *e = license->bytes + LIC_OFF_ENTRIES + index * LIC_ENTRY;
+    memcpy(kid, e, SECDEC_KID_SIZE);
+    memcpy(wrapped, e + SECDEC_KID_SIZE, SECDEC_KEY_SIZE);
+    return SECDEC_OK;
+}
+
 SecdecStatus secdec_license_get_bytes(const SecdecLicense *license, const uint8_t **data,
                                       size_t *size)
 {

@@ -93,6 +93,19 @@ SECDEC_API SecdecStatus secdec_license_get_certificate_fingerprint(const SecdecL
 SECDEC_API SecdecStatus secdec_license_get_oaep_hash(const SecdecLicense *license,
                                                     SecdecOaepHash *hash);
 
+/** The 256-byte RSAES-OAEP key-exchange blob (owned by the license), for applications that
+ *  drive NegotiateCryptoSessionKeyExchange themselves. Not secret: only the device can open
+ *  it. @return SECDEC_OK or SECDEC_E_INVALIDARG. */
+SECDEC_API SecdecStatus secdec_license_get_key_exchange_blob(const SecdecLicense *license,
+                                                            const uint8_t **blob);
+
+/** KID and wrapped content key (AES-128-ECB under the license's session key) of the index-th
+ *  entry, as secdec_crypto_session_set_content_key() takes it. Not secret without the device.
+ *  @return SECDEC_OK or SECDEC_E_INVALIDARG. */
+SECDEC_API SecdecStatus secdec_license_get_wrapped_key(const SecdecLicense *license, size_t index,
+                                                      uint8_t kid[SECDEC_KID_SIZE],
+                                                      uint8_t wrapped[SECDEC_KEY_SIZE]);
+
 /** The raw license bytes (owned by the license). */
 SECDEC_API SecdecStatus secdec_license_get_bytes(const SecdecLicense *license,
                                                 const uint8_t **data, size_t *size);
