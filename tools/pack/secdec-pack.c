@@ -14,12 +14,14 @@
 
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <glib.h>
 
 #include "boxw.h"
 #include "cencrypt.h"
-#include "jwk.h"
+#include "jwk.h" /* tools/jwk.h: the shared Clear Key JWK reader */
 #include "nalsplit.h"
 
 static const uint8_t SYSID_SECDEC[16] = {0x8f, 0x8f, 0xca, 0xac, 0x0c, 0xe0, 0x46, 0x3e,
@@ -270,10 +272,20 @@ static int parse_options(int argc, char **argv, options *o) {
     return -1;
   }
   if (o->jwk) {
-    pack_jwk_key keys[2];
+    SecdecContentKey *keys = NULL;
+    size_t n = 0;
     char err[256];
-    int n = pack_jwk_load(o->jwk, keys, 2, err, sizeof(err));
-    if (n < 0) {
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    if (!g_file_get_contents(o->jwk, &text, &len, &gerr)) {
+      die_msg("%s: %s", o->jwk, gerr->message);
+      g_error_free(gerr);
+      return -1;
+    }
+    int r = jwk_parse_keys((const uint8_t *)text, len, &keys, &n, err, sizeof(err));
+    g_free(text);
+    if (r < 0) {
       die_msg("%s: %s", o->jwk, err);
       return -1;
     }
@@ -287,6 +299,8 @@ static int parse_options(int argc, char **argv, options *o) {
       memcpy(o->key2, keys[1].key, 16);
       o->have_kid2 = o->have_key2 = 1;
     }
+    OPENSSL_cleanse(keys, n * sizeof(*keys));
+    free(keys);
   }
   if (!o->in || !o->out) {
     die_msg("both -i INPUT and -o OUTPUT are required (see --help)");
