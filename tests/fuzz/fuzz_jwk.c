@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* success means at least one key */
     free(keys);
     uint8_t out[64];
-    char text[80];
+    char text[4 * 64 / 3 + 4]; /* base64url of up to 60 bytes, NUL */
     if (size <= 60) {
         /* base64url: decode(encode(x)) == x */
         jwk_base64url_encode(data, size, text);
