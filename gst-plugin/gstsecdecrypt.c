@@ -99,6 +99,8 @@ enum
   SIGNAL_GET_CERTIFICATE,
   SIGNAL_NEGOTIATE_KEY_EXCHANGE,
   SIGNAL_ADD_CONTENT_KEY,
+  SIGNAL_START_KEY_REFRESH,
+  SIGNAL_FINISH_KEY_REFRESH,
   N_SIGNALS
 };
 
@@ -137,6 +139,10 @@ struct _GstSecdecrypt
   gboolean keys_issued;         /* "keys" turned into a license already */
   GBytes *app_blob;             /* application's key-exchange blob (ciphertext) */
   GArray *app_keys;             /* AppKey: application's wrapped keys */
+  /* TRUE while a session's key is the application's (app_blob, possibly refreshed through
+   * start/finish-key-refresh); a license loaded into the session replaces it */
+  gboolean app_key_current[N_FAMILIES];
+  gint refresh_family;          /* session with a refresh started, or -1 */
   SecdecStatus last_key_error;  /* why the last key source failed */
   gchar *last_key_source;
 
@@ -257,6 +263,9 @@ app_keys_into (GstSecdecrypt * self, SecdecCryptoSession * sess)
   memcpy (copy, blob, size);
   if (secdec_negotiate_crypto_session_key_exchange (self->device, sess, size, copy) != SECDEC_OK)
     return;
+  for (i = 0; i < N_FAMILIES; i++)
+    if (self->sessions[i] == sess)
+      self->app_key_current[i] = TRUE;
   for (i = 0; self->app_keys && i < self->app_keys->len; i++) {
     AppKey *k = &g_array_index (self->app_keys, AppKey, i);
 
@@ -307,7 +316,9 @@ close_all_locked (GstSecdecrypt * self)
       secdec_crypto_session_destroy (&self->sessions[f]);
     self->sessions[f] = NULL;
     self->session_shared[f] = FALSE;
+    self->app_key_current[f] = FALSE;
   }
+  self->refresh_family = -1;
   if (!self->device_shared)
     secdec_device_close (&self->device);
   self->device = NULL;
@@ -335,6 +346,10 @@ adopt_license_locked (GstSecdecrypt * self, SecdecLicense * lic, const gchar * s
     if (self->sessions[f] == NULL)
       continue;
     st = secdec_license_load (self->device, self->sessions[f], lic);
+    /* the license's key exchange replaced the session key (or, failing, reset it) */
+    self->app_key_current[f] = FALSE;
+    if (self->refresh_family == f)
+      self->refresh_family = -1;
     if (st != SECDEC_OK && first == SECDEC_OK)
       first = st;
   }
@@ -1115,6 +1130,9 @@ gst_secdecrypt_negotiate (GstSecdecrypt * self, GBytes * blob)
     memcpy (copy, data, size);
     st = secdec_negotiate_crypto_session_key_exchange (self->device, self->sessions[f],
         (uint32_t) size, copy);
+    self->app_key_current[f] = st == SECDEC_OK;
+    if (self->refresh_family == f)
+      self->refresh_family = -1;
   }
   if (st == SECDEC_OK) {
     g_clear_pointer (&self->app_blob, g_bytes_unref);
@@ -1157,8 +1175,8 @@ gst_secdecrypt_add_content_key (GstSecdecrypt * self, GBytes * kid, GBytes * wra
       if (self->sessions[f] == NULL)
         continue;
       /* a license loaded meanwhile may have replaced the session key: restore the
-       * application's before unwrapping its key */
-      {
+       * application's before unwrapping its key (but keep a key the application refreshed) */
+      if (!self->app_key_current[f]) {
         guint8 copy[SECDEC_KEY_EXCHANGE_OAEP_SIZE];
         gsize bs;
         gconstpointer b = g_bytes_get_data (self->app_blob, &bs);
@@ -1166,6 +1184,7 @@ gst_secdecrypt_add_content_key (GstSecdecrypt * self, GBytes * kid, GBytes * wra
         memcpy (copy, b, bs);
         st = secdec_negotiate_crypto_session_key_exchange (self->device, self->sessions[f],
             (uint32_t) bs, copy);
+        self->app_key_current[f] = st == SECDEC_OK;
       }
       if (st == SECDEC_OK)
         st = secdec_crypto_session_set_content_key (self->device, self->sessions[f], k.kid,
@@ -1181,6 +1200,52 @@ gst_secdecrypt_add_content_key (GstSecdecrypt * self, GBytes * kid, GBytes * wra
   g_mutex_unlock (&self->lock);
   memset (&k, 0, sizeof k);
   GST_INFO_OBJECT (self, "add-content-key: %s", secdec_status_to_string (st));
+  return st;
+}
+
+/* StartSessionKeyRefresh on the session of the stream's cipher family (the one
+ * get-certificate and key-needed are about). Returns the 16-byte random, or NULL. */
+static GBytes *
+gst_secdecrypt_start_key_refresh (GstSecdecrypt * self)
+{
+  SecdecStatus st;
+  guint8 random[SECDEC_KEY_SIZE];
+  GBytes *res = NULL;
+  gint f;
+
+  g_mutex_lock (&self->lock);
+  f = current_family (self);
+  if (self->device == NULL || self->sessions[f] == NULL) {
+    st = SECDEC_E_INVALIDCALL;  /* no session yet: nothing to refresh */
+  } else {
+    st = secdec_start_session_key_refresh (self->device, self->sessions[f], sizeof random,
+        random);
+    if (st == SECDEC_OK) {
+      self->refresh_family = f;
+      res = g_bytes_new (random, sizeof random);
+    }
+  }
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "start-key-refresh: %s", secdec_status_to_string (st));
+  return res;
+}
+
+/* FinishSessionKeyRefresh on the session the last start-key-refresh was for. */
+static gint
+gst_secdecrypt_finish_key_refresh (GstSecdecrypt * self)
+{
+  SecdecStatus st;
+  gint f;
+
+  g_mutex_lock (&self->lock);
+  f = self->refresh_family;
+  if (f < 0 || self->device == NULL || self->sessions[f] == NULL)
+    st = SECDEC_E_INVALIDCALL;
+  else
+    st = secdec_finish_session_key_refresh (self->device, self->sessions[f]);
+  self->refresh_family = -1;
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "finish-key-refresh: %s", secdec_status_to_string (st));
   return st;
 }
 
@@ -1312,6 +1377,7 @@ gst_secdecrypt_init (GstSecdecrypt * self)
   self->backend = GST_SECDEC_BACKEND_AUTO;
   self->licenses = g_ptr_array_new_with_free_func (free_license);
   self->caps_family = FAMILY_CTR;
+  self->refresh_family = -1;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), FALSE);
 }
@@ -1427,6 +1493,29 @@ gst_secdecrypt_class_init (GstSecdecryptClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_secdecrypt_add_content_key), NULL, NULL, NULL, G_TYPE_INT, 2,
       G_TYPE_BYTES, G_TYPE_BYTES);
+  /**
+   * GstSecdecrypt::start-key-refresh:
+   *
+   * Action signal (StartSessionKeyRefresh) on the crypto session of the stream's cipher
+   * family. Returns the 16-byte random number (GBytes), or NULL when there is no session or
+   * no session key yet. The new session key is the old one XOR this number; it takes effect
+   * at "finish-key-refresh". Content keys already installed stay valid; keys given to
+   * "add-content-key" after the refresh must be wrapped with the refreshed session key
+   * (unless "negotiate-key-exchange" installs a new session key first).
+   */
+  signals[SIGNAL_START_KEY_REFRESH] = g_signal_new_class_handler ("start-key-refresh",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_secdecrypt_start_key_refresh), NULL, NULL, NULL, G_TYPE_BYTES, 0);
+  /**
+   * GstSecdecrypt::finish-key-refresh:
+   *
+   * Action signal (FinishSessionKeyRefresh): switches the session of the last
+   * "start-key-refresh" to the refreshed key. Returns a SecdecStatus (0 = OK;
+   * SECDEC_E_INVALIDCALL without a started refresh).
+   */
+  signals[SIGNAL_FINISH_KEY_REFRESH] = g_signal_new_class_handler ("finish-key-refresh",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_secdecrypt_finish_key_refresh), NULL, NULL, NULL, G_TYPE_INT, 0);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -3,7 +3,8 @@
 # provision a software device, export its certificate, issue a license for it (as the content
 # owner would), inspect, check and install the license; encrypt a clip with secdec-pack, and
 # play it through GStreamer's playbin (writing a PNG of a decoded frame) and through
-# ffmpeg -hwaccel secdec.
+# ffmpeg -hwaccel secdec; finally secdec-player fetches the key from secdec-license-server
+# (empty license store) and writes a PNG snapshot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -61,4 +62,22 @@ ffmpeg -hide_banner -loglevel error -nostdin -i "$OUT/clear.mp4" -f framemd5 - |
   | cut -d, -f6 > "$OUT/clear.md5"
 cmp "$OUT/secdec.md5" "$OUT/clear.md5"
 echo "   $(wc -l < "$OUT/secdec.md5") frames, identical"
+
+echo "== 8. a player app acquires the key itself: secdec-license-server + secdec-player, EMPTY license store"
+# the license server holds the content keys (keys.json) on a free loopback port
+build/samples/secdec-license-server --keys "$OUT/keys.json" --port 0 \
+  > "$OUT/license-server.out" 2> "$OUT/license-server.log" &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q '^listening on ' "$OUT/license-server.out" 2>/dev/null && break; sleep 0.05; done
+URL=$(sed -n 's/^listening on //p' "$OUT/license-server.out" | head -1)
+echo "   license server: $URL"
+# a fresh device with an empty license store: the key can only come from the server
+SECDEC_HOME="$OUT/player-home" build/samples/secdec-player --license-server "$URL" \
+  --snapshot 2.0 --snapshot-dir "$OUT" --refresh-interval 0.5 "$OUT/protected.mp4"
+ls "$OUT/player-home/licenses" 2>/dev/null | grep -q . && { echo "demo: the player used the license store!" >&2; exit 1; }
+kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
+trap - EXIT
+echo "   server log: $(grep ' grant ' "$OUT/license-server.log")"
+echo "   snapshot: $OUT/snapshot-2.000.png"
 echo "demo: OK (outputs in $OUT)"

@@ -20,6 +20,8 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav
+  # samples/ (player, license server) and their tests: libsoup 3, X11 sink, Xvfb, screenshots
+  libsoup-3.0-dev gstreamer1.0-x xvfb x11-apps xauth curl
 )
 
 missing=()
