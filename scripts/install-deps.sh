@@ -14,6 +14,8 @@ PACKAGES=(
   libglib2.0-dev libjson-glib-dev
   # content (packager, reference decoders)
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev
+  # hw/ (VA-API backend module and its test driver)
+  libva-dev libdrm-dev
   # ffmpeg-hwaccel (patched FFmpeg build: apt-get source + dpkg-source, nasm, libx264)
   nasm libx264-dev dpkg-dev xz-utils
   # GStreamer

@@ -18,6 +18,9 @@
 #include "tool_common.h"
 
 #include <secdec/secdec.h>
+#ifdef SECDEC_HAVE_VAAPI
+#include <secdec/vaapi.h>
+#endif
 
 /* The help texts are long single literals on purpose (easy to read and to keep in step with
  * the man pages); C11 only promises 4095-byte literals, every compiler we build with takes more. */
@@ -251,6 +254,34 @@ static SecdecStatus probe_backend(SecdecBackend backend, const char *home)
     secdec_device_close(&d);
     return st;
 }
+
+#ifdef SECDEC_HAVE_VAAPI
+/* One line per VA device, then what it offers for protected decode. */
+static void print_va_device(void *cookie, const SecdecVaapiDeviceInfo *d)
+{
+    (void)cookie;
+    printf("  %s: %s\n", d->path, d->vendor ? d->vendor : "cannot be initialised");
+    if (!d->vendor)
+        return;
+    if (!d->protected_content) {
+        printf("    protected content : no (no VAProfileProtected/VAEntrypointProtectedContent)\n");
+        return;
+    }
+    printf("    protected content : AES-128%s%s, %s; secdec TEE protocol: %s\n",
+           d->cipher_modes & VA_PC_CIPHER_MODE_CTR ? " CTR" : "",
+           d->cipher_modes & VA_PC_CIPHER_MODE_CBC ? " CBC" : "",
+           d->sample_types & VA_PC_SAMPLE_TYPE_SUBSAMPLE ? "subsample" : "full sample only",
+           d->secdec_tee ? "yes" : "no");
+    for (unsigned i = 0; secdec_known_decoder_profile(i) && i < 8; i++) {
+        uint32_t e = d->encryption_types[i];
+        if (!e)
+            continue;
+        printf("    %-40s: %s%s\n", secdec_guid_name(secdec_known_decoder_profile(i)),
+               e & VA_ENCRYPTION_TYPE_SUBSAMPLE_CTR ? "cenc/cens (CTR) " : "",
+               e & VA_ENCRYPTION_TYPE_SUBSAMPLE_CBC ? "cbcs/cbc1 (CBC)" : "");
+    }
+}
+#endif
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
@@ -587,11 +618,18 @@ int main(int argc, char **argv)
                 if (pst == SECDEC_OK)
                     printf("  %-10s: available\n", name);
                 else if (pst == SECDEC_E_NOTAVAILABLE || pst == SECDEC_E_NOTIMPL)
-                    printf("  %-10s: not available in this build\n", name);
+                    printf("  %-10s: not available\n", name);
                 else
                     printf("  %-10s: %s\n", name, tool_status_format(pst, buf, sizeof buf));
             }
         }
+#ifdef SECDEC_HAVE_VAAPI
+        printf("VA-API devices:\n");
+        if (secdec_vaapi_list_devices(print_va_device, NULL) == 0)
+            printf("  (none: no /dev/dri/renderD* and no $SECDEC_VA_TEST_DRIVER)\n");
+#else
+        printf("VA-API devices: (not built with VA-API)\n");
+#endif
         printf("Device:\n");
         printf("  backend       : %s\n", secdec_backend_name(backend));
         printf("  home          : %s\n", home ? home : "?");

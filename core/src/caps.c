@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "internal.h"
 
 static const SecdecGuid *const known_crypto_types[] = {
@@ -102,6 +103,10 @@ SecdecStatus secdec_device_get_content_protection_caps(SecdecDevice *device,
         return SECDEC_E_INVALIDARG;
     if (atomic_load(&device->closed))
         return SECDEC_E_DEVICE_REMOVED;
+    if (device->hw) {
+        SecdecGuid kx[SD_BACKEND_MAX_KX];
+        return device->hw->caps(device->hw_dev, crypto_type, decoder_profile, caps, kx);
+    }
     SecdecStatus st = sd_caps_check(device->backend, crypto_type, decoder_profile, NULL);
     /* secdec.h: for GetContentProtectionCaps an unknown profile is NOTAVAILABLE (only
      * CreateCryptoSession reports it as UNSUPPORTEDCRYPTO). */
@@ -128,6 +133,17 @@ SecdecStatus secdec_device_check_crypto_key_exchange(SecdecDevice *device,
     SecdecContentProtectionCaps caps;
     if (!key_exchange_type)
         return SECDEC_E_INVALIDARG;
+    if (device && device->hw && !atomic_load(&device->closed)) {
+        SecdecGuid kx[SD_BACKEND_MAX_KX];
+        SecdecStatus hst =
+            device->hw->caps(device->hw_dev, crypto_type, decoder_profile, &caps, kx);
+        if (hst != SECDEC_OK)
+            return hst;
+        if (index >= caps.key_exchange_type_count || index >= SD_BACKEND_MAX_KX)
+            return SECDEC_E_INVALIDARG;
+        *key_exchange_type = kx[index];
+        return SECDEC_OK;
+    }
     SecdecStatus st =
         secdec_device_get_content_protection_caps(device, crypto_type, decoder_profile, &caps);
     if (st != SECDEC_OK)

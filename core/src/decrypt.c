@@ -285,6 +285,14 @@ SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCryptoSession *se
         return st;
     if (!data || !out)
         return SECDEC_E_INVALIDARG;
+    if (session->hw) {
+        /* Hardware sessions never release clear samples: the decoder decrypts inside the TEE
+         * (hw/include/secdec/vaapi.h builds its VAEncryptionParameters). */
+        sd_log(&device->log, SECDEC_LOG_ERROR,
+               "secdec_decrypt_sample: a %s session decrypts in the decoder, not into memory",
+               secdec_backend_name(device->backend));
+        return SECDEC_E_NOTIMPL;
+    }
     if (info) {
         st = validate(info, size);
         if (st != SECDEC_OK)

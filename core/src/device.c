@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "protected_pool.h"
 
 void secdec_device_default_settings(SecdecDeviceSettings *s)
@@ -63,6 +64,8 @@ static char *default_home(void)
 
 static void device_free(SecdecDevice *dev)
 {
+    if (dev->hw && dev->hw_dev)
+        dev->hw->close(dev->hw_dev);
     sd_pool_free(dev->pool);
     EVP_PKEY_free(dev->pkey);
     free(dev->cert_der);
@@ -94,19 +97,48 @@ SecdecStatus secdec_device_open(SecdecDevice **out, const SecdecDeviceSettings *
         (unsigned)settings->log_level > SECDEC_LOG_DEBUG)
         return SECDEC_E_INVALIDARG;
     SdLogger log = {settings->logger, settings->logger_cookie, settings->log_level};
-    if (settings->backend == SECDEC_BACKEND_VAAPI) {
-        sd_log(&log, SECDEC_LOG_ERROR, "the VA-API backend is not available in this build");
-        return SECDEC_E_NOTAVAILABLE;
+    /* VA-API when asked for (or, for AUTO, when a capable device exists): backend.h. */
+    const SdBackendOps *hw = NULL;
+    SdBackendDevice *hw_dev = NULL;
+    const uint8_t *hw_cert = NULL;
+    size_t hw_cert_size = 0;
+    if (settings->backend == SECDEC_BACKEND_VAAPI || settings->backend == SECDEC_BACKEND_AUTO) {
+        bool forced = settings->backend == SECDEC_BACKEND_VAAPI;
+        hw = sd_backend_load(SECDEC_BACKEND_VAAPI, &log);
+        SecdecStatus hst = SECDEC_E_NOTAVAILABLE;
+        if (hw) {
+            SdBackendOpenArgs args = {settings->va_display, forced, settings->logger,
+                                      settings->logger_cookie, settings->log_level};
+            hst = hw->open(&args, &hw_dev, &hw_cert, &hw_cert_size);
+        } else if (forced) {
+            sd_log(&log, SECDEC_LOG_ERROR, "the VA-API backend module (libsecdec-vaapi.so) "
+                                           "cannot be loaded; see $SECDEC_BACKEND_PATH");
+        }
+        if (hst != SECDEC_OK) {
+            if (forced)
+                return hst;
+            sd_log(&log, SECDEC_LOG_INFO, "no VA-API protected-content device: software backend");
+            hw = NULL;
+            hw_dev = NULL;
+        }
     }
 
     SecdecDevice *dev = sd_calloc(1, sizeof(*dev));
-    if (!dev)
+    if (!dev) {
+        if (hw_dev)
+            hw->close(hw_dev);
         return SECDEC_E_OUTOFMEMORY;
+    }
     atomic_init(&dev->refs, 1);
     atomic_init(&dev->closed, false);
     dev->backend = SECDEC_BACKEND_SOFTWARE;
     dev->log = log;
     dev->allow_unlocked = settings->allow_unlocked_memory != 0;
+    if (hw) {
+        dev->backend = hw->backend;
+        dev->hw = hw;
+        dev->hw_dev = hw_dev;
+    }
 
     SecdecStatus st;
     dev->home = settings->home_dir ? sd_strdup(settings->home_dir) : default_home();
@@ -120,6 +152,23 @@ SecdecStatus secdec_device_open(SecdecDevice **out, const SecdecDeviceSettings *
     st = sd_pool_new(&dev->pool);
     if (st != SECDEC_OK)
         goto fail;
+    if (hw) {
+        /* The identity is the TEE's: its private key never reaches this process. */
+        dev->memory_locked = true;
+        dev->cert_der = sd_calloc(1, hw_cert_size ? hw_cert_size : 1);
+        if (!dev->cert_der) {
+            st = SECDEC_E_OUTOFMEMORY;
+            goto fail;
+        }
+        memcpy(dev->cert_der, hw_cert, hw_cert_size);
+        dev->cert_size = hw_cert_size;
+        if (!EVP_Digest(dev->cert_der, dev->cert_size, dev->cert_fp, NULL, EVP_sha256(), NULL)) {
+            st = SECDEC_E_OUTOFMEMORY;
+            goto fail;
+        }
+        *out = dev;
+        return SECDEC_OK;
+    }
     st = sd_secure_heap_init(dev->allow_unlocked, &dev->memory_locked);
     if (st != SECDEC_OK) {
         sd_log(&log, SECDEC_LOG_ERROR, "cannot lock memory for the device key (RLIMIT_MEMLOCK); "

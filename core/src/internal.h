@@ -72,6 +72,8 @@ SD_INTERNAL int sd_ct_is_zero(const uint8_t *p, size_t n);
 /* ---- device ------------------------------------------------------------------------------- */
 
 typedef struct SdPool SdPool;
+struct SdBackendOps;
+struct SdBackendDevice;
 
 struct SecdecDevice {
     atomic_int refs;          /* 1 for the app's handle + 1 per live session */
@@ -87,6 +89,10 @@ struct SecdecDevice {
     uint8_t cert_fp[32];      /* SHA-256(cert_der) */
     SdPool *pool;             /* protected buffers (protected_pool.c) */
     atomic_int outstanding_buffers;
+    /* Hardware backend (backend.h); NULL for software. cert_der/cert_size then point at the
+     * module's certificate (not owned) and pkey is NULL. */
+    const struct SdBackendOps *hw;
+    struct SdBackendDevice *hw_dev;
 };
 
 SD_INTERNAL void sd_device_ref(SecdecDevice *dev);

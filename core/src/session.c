@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "backend.h"
 #include "session.h"
 
 #define CANARY 0x5ecdec5e55105e5eULL
@@ -56,16 +57,29 @@ SecdecStatus secdec_create_crypto_session(SecdecDevice *device, const SecdecGuid
         return SECDEC_E_INVALIDARG;
     if (atomic_load(&device->closed))
         return SECDEC_E_DEVICE_REMOVED;
-    SecdecStatus st = sd_caps_check(device->backend, crypto_type, decoder_profile,
-                                    key_exchange_type);
+    /* A hardware backend answers the CreateCryptoSession checks itself (backend.h). */
+    SecdecStatus st = device->hw ? SECDEC_OK
+                                 : sd_caps_check(device->backend, crypto_type, decoder_profile,
+                                                 key_exchange_type);
     if (st != SECDEC_OK)
         return st;
 
     SecdecCryptoSession *s = sd_calloc(1, sizeof(*s));
     if (!s)
         return SECDEC_E_OUTOFMEMORY;
+    s->handle = atomic_fetch_add(&next_handle, 1);
+    if (device->hw) {
+        st = device->hw->session_create(device->hw_dev, crypto_type, decoder_profile,
+                                        key_exchange_type, s->handle, &s->hw);
+        if (st != SECDEC_OK) {
+            free(s);
+            return st;
+        }
+    }
     st = sd_secmem_alloc(&s->secret_mem, sizeof(SdSessionSecrets), device->allow_unlocked);
     if (st != SECDEC_OK) {
+        if (s->hw)
+            device->hw->session_destroy(s->hw);
         free(s);
         return st;
     }
@@ -78,11 +92,15 @@ SecdecStatus secdec_create_crypto_session(SecdecDevice *device, const SecdecGuid
     int rw_err = pthread_rwlock_init(&s->lock, &rwattr);
     pthread_rwlockattr_destroy(&rwattr);
     if (rw_err != 0) {
+        if (s->hw)
+            device->hw->session_destroy(s->hw);
         sd_secmem_free(&s->secret_mem);
         free(s);
         return SECDEC_E_OUTOFMEMORY;
     }
     if (pthread_mutex_init(&s->kx_lock, NULL) != 0) {
+        if (s->hw)
+            device->hw->session_destroy(s->hw);
         pthread_rwlock_destroy(&s->lock);
         sd_secmem_free(&s->secret_mem);
         free(s);
@@ -91,6 +109,8 @@ SecdecStatus secdec_create_crypto_session(SecdecDevice *device, const SecdecGuid
     s->dec_ctx = sd_fault_alloc_should_fail() ? NULL : EVP_CIPHER_CTX_new();
     if (!s->dec_ctx || pthread_mutex_init(&s->dec_lock, NULL) != 0) {
         EVP_CIPHER_CTX_free(s->dec_ctx);
+        if (s->hw)
+            device->hw->session_destroy(s->hw);
         pthread_mutex_destroy(&s->kx_lock);
         pthread_rwlock_destroy(&s->lock);
         sd_secmem_free(&s->secret_mem);
@@ -103,7 +123,6 @@ SecdecStatus secdec_create_crypto_session(SecdecDevice *device, const SecdecGuid
     s->decoder_profile = decoder_profile ? *decoder_profile : SECDEC_GUID_NULL;
     s->key_exchange = *key_exchange_type;
     s->oaep = SECDEC_OAEP_SHA512;
-    s->handle = atomic_fetch_add(&next_handle, 1);
     s->device = device;
     sd_device_ref(device);
     *out = s;
@@ -116,6 +135,8 @@ void secdec_crypto_session_destroy(SecdecCryptoSession **session)
         return;
     SecdecCryptoSession *s = *session;
     *session = NULL;
+    if (s->hw)
+        s->device->hw->session_destroy(s->hw);
     EVP_CIPHER_CTX_free(s->dec_ctx); /* cleanses the cached key schedule */
     pthread_mutex_destroy(&s->dec_lock);
     sd_secmem_free(&s->keytab_mem);
@@ -188,6 +209,8 @@ SecdecStatus secdec_crypto_session_get_certificate_size(SecdecDevice *device,
     SESSION_PROLOGUE(device, session);
     if (!size)
         return SECDEC_E_INVALIDARG;
+    if (session->hw)
+        return device->hw->session_certificate(session->hw, size, NULL);
     if (!uses_certificate(session))
         return SECDEC_E_NOTAVAILABLE;
     *size = (uint32_t)device->cert_size;
@@ -199,6 +222,9 @@ SecdecStatus secdec_crypto_session_get_certificate(SecdecDevice *device,
                                                    uint8_t *buf)
 {
     SESSION_PROLOGUE(device, session);
+    if (session->hw)
+        return buf ? device->hw->session_certificate(session->hw, &size, buf)
+                   : SECDEC_E_INVALIDARG;
     if (!buf || size < device->cert_size)
         return SECDEC_E_INVALIDARG;
     if (!uses_certificate(session))
@@ -238,6 +264,14 @@ SecdecStatus secdec_negotiate_crypto_session_key_exchange(SecdecDevice *device,
                                                           uint32_t size, void *data)
 {
     SESSION_PROLOGUE(device, session);
+    if (session->hw) { /* the TEE unwraps (RSAES-OAEP) or receives (HW_PROTECTION) the data */
+        if (!data)
+            return SECDEC_E_INVALIDARG;
+        pthread_mutex_lock(&session->kx_lock);
+        SecdecOaepHash hash = session->oaep;
+        pthread_mutex_unlock(&session->kx_lock);
+        return device->hw->negotiate(session->hw, hash, size, data);
+    }
     if (!data || size != SECDEC_KEY_EXCHANGE_OAEP_SIZE)
         return SECDEC_E_INVALIDARG;
     if (!uses_certificate(session))
@@ -284,6 +318,8 @@ SecdecStatus secdec_start_session_key_refresh(SecdecDevice *device, SecdecCrypto
     SESSION_PROLOGUE(device, session);
     if (!random || size != SECDEC_KEY_SIZE)
         return SECDEC_E_INVALIDARG;
+    if (session->hw)
+        return SECDEC_E_NOTIMPL; /* no TEE function for it yet (hw/README.md) */
     SecdecStatus st = SECDEC_OK;
     pthread_rwlock_wrlock(&session->lock);
     SdSessionSecrets *sec = session->sec;
@@ -304,6 +340,8 @@ SecdecStatus secdec_start_session_key_refresh(SecdecDevice *device, SecdecCrypto
 SecdecStatus secdec_finish_session_key_refresh(SecdecDevice *device, SecdecCryptoSession *session)
 {
     SESSION_PROLOGUE(device, session);
+    if (session->hw)
+        return SECDEC_E_NOTIMPL;
     SecdecStatus st = SECDEC_OK;
     pthread_rwlock_wrlock(&session->lock);
     SdSessionSecrets *sec = session->sec;
@@ -329,6 +367,8 @@ SecdecStatus secdec_check_crypto_session_status(SecdecDevice *device,
     SESSION_PROLOGUE(device, session);
     if (!status)
         return SECDEC_E_INVALIDARG;
+    if (session->hw)
+        return device->hw->status(session->hw, status);
     pthread_rwlock_rdlock(&session->lock);
     if (sd_session_alive(session))
         *status = SECDEC_SESSION_STATUS_OK;
@@ -393,6 +433,8 @@ SecdecStatus secdec_crypto_session_set_content_key(SecdecDevice *device,
     SESSION_PROLOGUE(device, session);
     if (!kid || (key_size != 0 && key_size != SECDEC_KEY_SIZE) || (key_size == 0) != (key == NULL))
         return SECDEC_E_INVALIDARG;
+    if (session->hw) /* stays wrapped: only the TEE holds the session key */
+        return device->hw->set_content_key(session->hw, kid, key_size, key);
     SecdecStatus st = SECDEC_OK;
     pthread_rwlock_wrlock(&session->lock);
     SdSessionSecrets *sec = session->sec;
@@ -443,6 +485,8 @@ SecdecStatus secdec_crypto_session_remove_content_key(SecdecDevice *device,
     SESSION_PROLOGUE(device, session);
     if (!kid)
         return SECDEC_E_INVALIDARG;
+    if (session->hw)
+        return device->hw->remove_content_key(session->hw, kid);
     SecdecStatus st = SECDEC_E_NO_KEY;
     pthread_rwlock_wrlock(&session->lock);
     SdKeyEntry *e = sd_session_find_key(session, kid);
@@ -466,6 +510,8 @@ SecdecStatus secdec_crypto_session_has_content_key(SecdecDevice *device,
     SESSION_PROLOGUE(device, session);
     if (!kid)
         return SECDEC_E_INVALIDARG;
+    if (session->hw)
+        return device->hw->has_content_key(session->hw, kid);
     pthread_rwlock_rdlock(&session->lock);
     SecdecStatus st = sd_session_find_key(session, kid) ? SECDEC_OK : SECDEC_E_NO_KEY;
     pthread_rwlock_unlock(&session->lock);
@@ -503,6 +549,8 @@ SecdecStatus sd_session_mac(SecdecCryptoSession *s, const char *label, const uin
 {
     uint8_t mac[32];
     SecdecStatus st;
+    if (s->hw)
+        return SECDEC_E_NOTIMPL; /* the session key is inside the TEE (hw/README.md) */
     pthread_rwlock_rdlock(&s->lock);
     if (!sd_session_alive(s))
         st = SECDEC_E_KEY_LOST;

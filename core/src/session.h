@@ -54,6 +54,9 @@ struct SecdecCryptoSession {
     uint8_t dec_kid[SECDEC_KID_SIZE];
     uint64_t dec_gen;
     bool dec_valid;
+    /* Hardware backend session (backend.h) when the device is not software; NULL otherwise.
+     * Keys then live in the TEE and the secrets above stay unused. */
+    struct SdBackendSession *hw;
 };
 
 /** 1 while the session's secret page has not been wiped (e.g. by fork). */

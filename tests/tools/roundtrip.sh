@@ -15,7 +15,7 @@ O=$TMP/out
 run_expect 0 "$O" "$INFO" --home "$H1"
 assert_grep "libsecdec version" "$O"
 assert_grep "software  : available (in use)" "$O"
-assert_grep "vaapi     : not available in this build" "$O"
+assert_grep "vaapi     : not available" "$O"
 assert_grep "home          : $H1" "$O"
 assert_grep "secret memory : locked" "$O"
 assert_grep "AES128_CTR {9b6bd711-4f74-41c9-9e7b-0be2d7d93b4f}" "$O"

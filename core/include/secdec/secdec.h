@@ -153,9 +153,15 @@ SECDEC_API const char *secdec_guid_name(const SecdecGuid *guid);
 typedef struct SecdecDevice SecdecDevice;
 
 typedef enum SecdecBackend {
-    SECDEC_BACKEND_AUTO = 0,   /**< hardware when usable, else software */
+    /** VA-API when a VA device with protected content (a TEE speaking secdec's protocol,
+     *  hw/include/secdec/va-tee.h) is found, else software. */
+    SECDEC_BACKEND_AUTO = 0,
     SECDEC_BACKEND_SOFTWARE,   /**< OpenSSL in this process; secrets in locked memory */
-    SECDEC_BACKEND_VAAPI,      /**< VA-API protected content (not available in this release) */
+    /** VA-API protected content through the loadable module libsecdec-vaapi.so (hw/,
+     *  hw/README.md); SECDEC_E_NOTAVAILABLE when the module or a capable device is absent.
+     *  Keys stay in the device's TEE: secdec_decrypt_sample() is SECDEC_E_NOTIMPL on such a
+     *  device, frames are decrypted by the decoder (hw/include/secdec/vaapi.h). */
+    SECDEC_BACKEND_VAAPI,
 } SecdecBackend;
 
 typedef enum SecdecLogLevel {
@@ -186,6 +192,11 @@ typedef struct SecdecDeviceSettings {
     SecdecLogCallback logger;      /**< default: errors and warnings to stderr */
     void *logger_cookie;
     SecdecLogLevel log_level;      /**< default SECDEC_LOG_WARNING */
+    /** VA-API backend: a VADisplay the application already initialised (vaInitialize), used
+     *  instead of opening /dev/dri/renderD*. Borrowed: secdec never terminates it, and it must
+     *  outlive the device and every session created on it. Default NULL. Ignored by the
+     *  software backend. */
+    void *va_display;
 } SecdecDeviceSettings;
 
 /** Fills settings with the defaults above. Thread-safe. */
