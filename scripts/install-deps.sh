@@ -9,7 +9,7 @@ PACKAGES=(
   # core
   libssl-dev openssl
   # tests
-  check valgrind xxd
+  check valgrind xxd python3-cryptography
   # tools
   libglib2.0-dev libjson-glib-dev
   # content (packager, reference decoders)
