@@ -6,8 +6,10 @@
  */
 #include "gstsecdeckeys.h"
 
+#include <stdlib.h>
 #include <string.h>
-#include <json-glib/json-glib.h>
+
+#include "jwk.h" /* tools/jwk.h */
 
 static void
 wipe (void *p, gsize n)
@@ -55,95 +57,30 @@ gst_secdec_parse_hex16 (const gchar * str, gsize len, guint8 out[16])
   return n == 32;
 }
 
-static gboolean
-b64url16 (const gchar * s, guint8 out[16])
-{
-  gsize len = strlen (s), n = 0, i;
-  gchar *tmp;
-  guchar *dec;
-  gboolean ok;
-
-  if (len == 0 || len > 32)
-    return FALSE;
-  tmp = g_malloc0 (len + 4);
-  for (i = 0; i < len; i++) {
-    gchar c = s[i];
-
-    if (c == '-')
-      c = '+';
-    else if (c == '_')
-      c = '/';
-    else if (!g_ascii_isalnum (c) && c != '+' && c != '/' && c != '=')
-      c = '!';
-    tmp[i] = c;
-  }
-  while (i % 4)
-    tmp[i++] = '=';
-  ok = strchr (tmp, '!') == NULL;
-  dec = ok ? g_base64_decode (tmp, &n) : NULL;
-  ok = dec != NULL && n == 16;
-  if (ok)
-    memcpy (out, dec, 16);
-  if (dec) {
-    wipe (dec, n);
-    g_free (dec);
-  }
-  wipe (tmp, len);
-  g_free (tmp);
-  return ok;
-}
-
+/* W3C Clear Key JWK set file: the reader shared with the tools (tools/jwk.c). */
 static gboolean
 parse_jwk (const gchar * path, GArray * keys, GError ** err)
 {
-  JsonParser *parser = json_parser_new ();
-  JsonNode *root;
-  JsonArray *arr = NULL;
-  gboolean ok = FALSE;
-  guint i;
+  gchar *text = NULL;
+  gsize len = 0;
+  SecdecContentKey *parsed = NULL;
+  size_t n = 0;
+  char why[256];
 
-  if (!json_parser_load_from_file (parser, path, err))
-    goto out;
-  root = json_parser_get_root (parser);
-  if (root && JSON_NODE_HOLDS_OBJECT (root)) {
-    JsonObject *o = json_node_get_object (root);
-
-    if (json_object_has_member (o, "keys")
-        && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "keys")))
-      arr = json_object_get_array_member (o, "keys");
+  if (!g_file_get_contents (path, &text, &len, err))
+    return FALSE;
+  if (jwk_parse_keys ((const uint8_t *) text, len, &parsed, &n, why, sizeof why) != 0) {
+    g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, why);
+    wipe (text, len);
+    g_free (text);
+    return FALSE;
   }
-  if (arr == NULL || json_array_get_length (arr) == 0) {
-    g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-        "%s: not a JWK set (no \"keys\" array)", path);
-    goto out;
-  }
-  for (i = 0; i < json_array_get_length (arr); i++) {
-    JsonNode *n = json_array_get_element (arr, i);
-    JsonObject *k;
-    const gchar *kty, *kid, *kv;
-    SecdecContentKey ck;
-
-    if (!JSON_NODE_HOLDS_OBJECT (n))
-      goto bad;
-    k = json_node_get_object (n);
-    kty = json_object_get_string_member_with_default (k, "kty", NULL);
-    kid = json_object_get_string_member_with_default (k, "kid", NULL);
-    kv = json_object_get_string_member_with_default (k, "k", NULL);
-    if (g_strcmp0 (kty, "oct") != 0 || kid == NULL || kv == NULL
-        || !b64url16 (kid, ck.kid) || !b64url16 (kv, ck.key))
-      goto bad;
-    g_array_append_val (keys, ck);
-    wipe (&ck, sizeof ck);
-    continue;
-  bad:
-    g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-        "%s: key %u is not an AES-128 \"oct\" key with base64url kid and k", path, i);
-    goto out;
-  }
-  ok = TRUE;
-out:
-  g_object_unref (parser);
-  return ok;
+  g_array_append_vals (keys, parsed, n);
+  wipe (parsed, n * sizeof (*parsed));
+  free (parsed);
+  wipe (text, len);
+  g_free (text);
+  return TRUE;
 }
 
 GArray *
