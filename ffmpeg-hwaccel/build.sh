@@ -37,7 +37,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 hash=$( {
   cat "$0" "$PATCHES/series"
   while read -r p; do [ -n "$p" ] && [ "${p#\#}" = "$p" ] && cat "$PATCHES/$p"; done <"$PATCHES/series"
-  cat "$SECDEC_SRC"/core/include/secdec/*.h
+  cat "$SECDEC_SRC"/core/include/secdec/*.h "$SECDEC_SRC"/hw/include/secdec/*.h
+  if [ -e "$SECDEC_BUILD/hw/libsecdec-vaapi.so" ]; then echo vaapi; fi
   echo "$EXTRA_LDFLAGS $SECDEC_BUILD $SECDEC_SRC"
 } | sha256sum | cut -d' ' -f1)
 if [ -x "$OUT/ffmpeg" ] && [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$hash" ]; then
@@ -97,6 +98,25 @@ Libs: -L$SECDEC_BUILD/core -Wl,-rpath,$SECDEC_BUILD/core -lsecdec
 Cflags: -I$SECDEC_SRC/core/include
 EOF
 
+# secdec-vaapi.pc when the VA-API backend module was built (meson -Dvaapi): h264_secdec /
+# hevc_secdec then also decode through libavcodec's VA-API hwaccel (backend=vaapi). The
+# binary links the module from the build tree; libsecdec's dlopen() of the same file
+# ($SECDEC_BACKEND_PATH=<build>/hw) then finds it already loaded.
+vaapi=()
+if [ -e "$SECDEC_BUILD/hw/libsecdec-vaapi.so" ] && pkg-config --exists libva; then
+  cat >"$OUT/pkgconfig/secdec-vaapi.pc" <<EOF
+Name: secdec-vaapi
+Description: libsecdec's VA-API backend from the build tree $SECDEC_BUILD
+Version: $ver
+Requires: libva
+Libs: -L$SECDEC_BUILD/hw -Wl,-rpath,$SECDEC_BUILD/hw -lsecdec-vaapi
+Cflags: -I$SECDEC_SRC/hw/include
+EOF
+  vaapi=(--enable-vaapi --enable-hwaccel=h264_vaapi,hevc_vaapi)
+else
+  rm -f "$OUT/pkgconfig/secdec-vaapi.pc"
+fi
+
 # ---- 4. configure and build: static libav*, only what the tests and the benchmark use ------
 mkdir -p "$OUT/obj"
 cd "$OUT/obj"
@@ -117,9 +137,13 @@ PKG_CONFIG_PATH="$OUT/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" \
   --enable-encoder=rawvideo,wrapped_avframe \
   --enable-filter=buffer,buffersink,format,null,scale,hwdownload,setpts,trim \
   --enable-swscale \
-  "${x264[@]}" \
+  "${x264[@]}" "${vaapi[@]}" \
   --extra-ldflags="$EXTRA_LDFLAGS" >>"$LOG" 2>&1 || fail "configure failed"
 grep -q '^CONFIG_H264_SECDEC_DECODER=yes' ffbuild/config.mak || fail "h264_secdec not enabled"
+if [ ${#vaapi[@]} -gt 0 ]; then
+  grep -q '^#define HAVE_LIBSECDEC_VAAPI 1' config.h || fail "libsecdec-vaapi not found by configure"
+  grep -q '^CONFIG_H264_VAAPI_HWACCEL=yes' ffbuild/config.mak || fail "h264_vaapi not enabled"
+fi
 echo "ffmpeg-hwaccel: make -j$JOBS ffmpeg" | tee -a "$LOG"
 make -j"$JOBS" ffmpeg >>"$LOG" 2>&1 || fail "make failed"
 cp ffmpeg "$OUT/ffmpeg.tmp" && mv "$OUT/ffmpeg.tmp" "$OUT/ffmpeg"

@@ -221,10 +221,10 @@ PY
   rc=0; secdec_md5 "$T/out.md5" -hwaccel secdec -hwaccel_device backend=bogus -c:v h264_secdec -i "$T/enc.mp4" || rc=$?
   [ $rc -ne 0 ] && grep -q "Unknown secdec backend 'bogus'" "$T/out.md5.err" || fail "bad backend (device)"
   rc=0; secdec_md5 "$T/out.md5" -c:v h264_secdec -backend vaapi -i "$T/enc.mp4" || rc=$?
-  [ $rc -ne 0 ] && grep -q "backend 'vaapi' is not available" "$T/out.md5.err" || fail "backend vaapi"
+  [ $rc -ne 0 ] && grep -q "backend 'vaapi' found no VA-API device" "$T/out.md5.err" || fail "backend vaapi"
   rc=0; secdec_md5 "$T/out.md5" -init_hw_device secdec=sd:backend=vaapi -hwaccel secdec -hwaccel_device sd \
     -c:v h264_secdec -i "$T/enc.mp4" || rc=$?
-  [ $rc -ne 0 ] && grep -q "backend 'vaapi' is not available" "$T/out.md5.err" || fail "backend vaapi (-init_hw_device)"
+  [ $rc -ne 0 ] && grep -q "backend 'vaapi' found no VA-API device" "$T/out.md5.err" || fail "backend vaapi (-init_hw_device)"
   echo "ok: bad and unavailable backends refused with a clear message"
   # 6. -init_hw_device with home= and license= options decodes (store emptied first)
   rm -rf "$SECDEC_HOME/licenses"

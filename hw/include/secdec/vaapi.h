@@ -146,6 +146,62 @@ SECDEC_VAAPI_API SecdecStatus secdec_vaapi_check_slice_headers(const SecdecSampl
                                                               unsigned nal_length_size,
                                                               const char **reason);
 
+/**
+ * A VADisplay for an unmodified VA-API decoder (libavcodec's VA-API hwaccel, GStreamer's va
+ * plugin) decoding protected samples with a VA-API crypto session. It shares the session's
+ * display and driver (same driver instance, surfaces, buffers) but its driver vtable is wrapped:
+ *
+ *  - vaCreateContext: the decode context also gets the registered sample's protected session
+ *    attached (secdec_vaapi_attach); a context created during a clear sample is attached later.
+ *  - vaBeginPicture / vaRenderPicture: every VASliceDataBufferType buffer rendered is looked up
+ *    in the registered sample (its bytes are a substring of the sample: libavcodec submits each
+ *    slice NAL as stored, NAL header included, length prefix/start code excluded, emulation
+ *    prevention bytes kept), giving its offset in the sample.
+ *  - vaEndPicture: the sample's segments (secdec_vaapi_build_encryption, offsets in the sample)
+ *    are translated into offsets in the picture's concatenated slice data, clear bytes clipped
+ *    to each slice buffer, segments of NALs the picture does not render dropped; one
+ *    VAEncryptionParameterBufferType buffer with them is rendered (re-attaching the session when
+ *    the sample's cipher mode changed), then the picture ends and the buffer is destroyed.
+ *    A slice buffer that starts inside an encrypted range (encrypted slice header) or is not in
+ *    the sample fails the picture with VA_STATUS_ERROR_INVALID_PARAMETER.
+ *  - vaTerminate does nothing: never vaTerminate() the returned display; free it with
+ *    secdec_vaapi_decode_display_free() after the decoder (and its contexts) are gone, and
+ *    before the session's device is closed.
+ *
+ * Every other call reaches the driver with a copy of its VADriverContext (same pDriverData).
+ * Usage, with the decoder on one thread (pictures of a sample are rendered while it is
+ * registered — no frame threading):
+ *
+ *   secdec_vaapi_decode_display_create(dev, session, &dd, &dpy);   // dpy -> the decoder
+ *   per sample: secdec_vaapi_decode_display_set_sample(dd, s, &info, data, size);
+ *               decode it (the decoder renders its slices); set_sample(dd, NULL, NULL, NULL, 0)
+ *
+ * @param session  any VA-API session of the device (gives the display).
+ */
+typedef struct SecdecVaapiDecodeDisplay SecdecVaapiDecodeDisplay;
+
+SECDEC_VAAPI_API SecdecStatus secdec_vaapi_decode_display_create(SecdecDevice *device,
+                                                               SecdecCryptoSession *session,
+                                                               SecdecVaapiDecodeDisplay **out,
+                                                               VADisplay *display);
+
+/** Registers the sample the decoder is about to decode (`data` is borrowed until the next
+ *  call), encrypted with `session`'s keys (CTR or CBC session); info NULL: a clear sample. The
+ *  encryption parameters are built here: the errors of secdec_vaapi_build_encryption() (NO_KEY,
+ *  BAD_SUBSAMPLES, ...) are returned and the sample is then treated as clear. */
+SECDEC_VAAPI_API SecdecStatus secdec_vaapi_decode_display_set_sample(SecdecVaapiDecodeDisplay *dd,
+                                                                   SecdecCryptoSession *session,
+                                                                   const SecdecSampleInfo *info,
+                                                                   const uint8_t *data,
+                                                                   size_t size);
+
+/** The reason of the last failure inside a hook (copied into buf, then forgotten), or NULL. */
+SECDEC_VAAPI_API const char *secdec_vaapi_decode_display_get_error(SecdecVaapiDecodeDisplay *dd,
+                                                                  char *buf, size_t size);
+
+/** Frees the wrapper (not the display it wraps). NULL and *dd == NULL are no-ops. */
+SECDEC_VAAPI_API void secdec_vaapi_decode_display_free(SecdecVaapiDecodeDisplay **dd);
+
 /** One VA device as secdec_vaapi_list_devices() found it. Strings are valid during the
  *  callback only. */
 typedef struct SecdecVaapiDeviceInfo {
