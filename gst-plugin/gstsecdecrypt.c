@@ -164,6 +164,12 @@ struct _GstSecdecrypt
   gboolean pending_kid_valid;
   guint8 fragment_kid[SECDEC_KID_SIZE];
   gboolean fragment_kid_valid;
+
+  /* Truncation check at EOS (streaming thread): the latest sample end seen, whether the
+   * segment asks for the whole stream, and where the segment says it stops. */
+  GstClockTime max_end;
+  gboolean whole_stream;
+  GstSegment segment;
 };
 
 #define parent_class gst_secdecrypt_parent_class
@@ -863,6 +869,13 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
   else
     self->n_decrypted++;
   GST_OBJECT_UNLOCK (self);
+  if (GST_BUFFER_PTS_IS_VALID (inbuf)) {
+    GstClockTime end = GST_BUFFER_PTS (inbuf) +
+        (GST_BUFFER_DURATION_IS_VALID (inbuf) ? GST_BUFFER_DURATION (inbuf) : 0);
+
+    if (!GST_CLOCK_TIME_IS_VALID (self->max_end) || end > self->max_end)
+      self->max_end = end;
+  }
 
 out:
   gst_buffer_unmap (inbuf, &map);
@@ -934,6 +947,37 @@ record_protection_event (GstSecdecrypt * self, GstEvent * event)
   g_object_notify (G_OBJECT (self), "protection-events");
 }
 
+/* A demuxer reaching the end of a truncated file usually just sends EOS (qtdemux 1.22 does
+ * for fragmented MP4). When the container announced a duration and the samples ended well
+ * before it, say so on the bus. A warning, not an error: the announced duration is that of
+ * the whole file, and another track (audio) may legitimately run longer than this one. */
+static void
+warn_if_truncated (GstSecdecrypt * self)
+{
+  GstBaseTransform *base = GST_BASE_TRANSFORM (self);
+  gint64 duration = -1;
+  GstClockTime end, stop;
+
+  if (!self->whole_stream || !GST_CLOCK_TIME_IS_VALID (self->max_end)
+      || !gst_pad_peer_query_duration (base->sinkpad, GST_FORMAT_TIME, &duration)
+      || duration <= 0)
+    return;
+  end = gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME, self->max_end);
+  stop = gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME, self->segment.stop);
+  /* a segment that stops before the end (a seek with a stop) is not a truncation */
+  if (!GST_CLOCK_TIME_IS_VALID (end)
+      || (GST_CLOCK_TIME_IS_VALID (stop) && stop < (GstClockTime) duration))
+    return;
+  if ((GstClockTime) duration > end + 200 * GST_MSECOND) {
+    GST_ELEMENT_WARNING (self, STREAM, DEMUX,
+        ("The stream ended at %" GST_TIME_FORMAT " of %" GST_TIME_FORMAT
+            ": the file is probably truncated", GST_TIME_ARGS (end),
+            GST_TIME_ARGS ((GstClockTime) duration)),
+        ("EOS %" GST_TIME_FORMAT " before the duration the demuxer announced",
+            GST_TIME_ARGS ((GstClockTime) duration - end)));
+  }
+}
+
 static gboolean
 gst_secdecrypt_sink_event (GstBaseTransform * base, GstEvent * event)
 {
@@ -956,6 +1000,19 @@ gst_secdecrypt_sink_event (GstBaseTransform * base, GstEvent * event)
       g_mutex_lock (&self->lock);
       self->flushing = FALSE;
       g_mutex_unlock (&self->lock);
+      break;
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *seg;
+
+      gst_event_parse_segment (event, &seg);
+      /* only a forward, unbounded play from the start can tell a short stream */
+      self->whole_stream = seg->format == GST_FORMAT_TIME && seg->rate > 0 && seg->time == 0;
+      gst_segment_copy_into (seg, &self->segment);
+      self->max_end = GST_CLOCK_TIME_NONE;
+      break;
+    }
+    case GST_EVENT_EOS:
+      warn_if_truncated (self);
       break;
     default:
       break;
@@ -1010,6 +1067,9 @@ gst_secdecrypt_start (GstBaseTransform * base)
   }
   self->n_decrypted = self->n_clear = 0;
   self->pending_kid_valid = self->fragment_kid_valid = FALSE;
+  self->max_end = GST_CLOCK_TIME_NONE;
+  self->whole_stream = FALSE;
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
   return TRUE;
 }
 

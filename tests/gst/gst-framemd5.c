@@ -184,6 +184,16 @@ sync_handler (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
   const gchar *type = NULL;
 
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    GError *werr = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_warning (msg, &werr, &dbg);
+    fprintf (stderr, "WARNING: from %s: %s | %s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+        werr->message, dbg ? dbg : "");
+    g_clear_error (&werr);
+    g_free (dbg);
+  }
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_NEED_CONTEXT
       && gst_message_parse_context_type (msg, &type) && !g_strcmp0 (type, "secdec.session")) {
     n_need_context++;
