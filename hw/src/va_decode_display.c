@@ -9,7 +9,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
+#endif
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
