@@ -188,3 +188,80 @@ gst_secdec_buffer_peek_memory (GstBuffer * buf)
   mem = gst_buffer_peek_memory (buf, 0);
   return gst_is_secdec_memory (mem) ? mem : NULL;
 }
+
+/* ---- GstSecdecSampleMeta ------------------------------------------------------------------- */
+
+GType
+gst_secdec_sample_meta_api_get_type (void)
+{
+  static GType type = 0;
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType t = gst_meta_api_type_register ("GstSecdecSampleMetaAPI", tags);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static gboolean
+sample_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  GstSecdecSampleMeta *m = (GstSecdecSampleMeta *) meta;
+
+  m->encrypted = FALSE;
+  secdec_sample_info_default (&m->info);
+  m->subsamples = NULL;
+  m->device = NULL;
+  m->session = NULL;
+  return TRUE;
+}
+
+static void
+sample_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  GstSecdecSampleMeta *m = (GstSecdecSampleMeta *) meta;
+
+  g_free (m->subsamples);
+  m->subsamples = NULL;
+}
+
+const GstMetaInfo *
+gst_secdec_sample_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    const GstMetaInfo *mi = gst_meta_register (GST_SECDEC_SAMPLE_META_API_TYPE,
+        "GstSecdecSampleMeta", sizeof (GstSecdecSampleMeta), sample_meta_init,
+        sample_meta_free, NULL);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+GstSecdecSampleMeta *
+gst_buffer_add_secdec_sample_meta (GstBuffer * buf, SecdecDevice * device,
+    SecdecCryptoSession * session, const SecdecSampleInfo * info)
+{
+  GstSecdecSampleMeta *m = (GstSecdecSampleMeta *) gst_buffer_add_meta (buf,
+      gst_secdec_sample_meta_get_info (), NULL);
+
+  if (m == NULL)
+    return NULL;
+  m->device = device;
+  m->session = session;
+  if (info) {
+    m->encrypted = TRUE;
+    m->info = *info;
+    if (info->n_subsamples > 0 && info->subsamples) {
+      m->subsamples = g_memdup2 (info->subsamples,
+          (gsize) info->n_subsamples * sizeof (SecdecSubsample));
+      m->info.subsamples = m->subsamples;
+    } else {
+      m->info.subsamples = NULL;
+      m->info.n_subsamples = 0;
+    }
+  }
+  return m;
+}

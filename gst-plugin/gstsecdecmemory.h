@@ -45,6 +45,37 @@ gboolean gst_secdec_memory_map_for_decode (GstMemory * mem, const guint8 ** data
 /** The decoder's accessor for a buffer: its single GstSecdecMemory, or NULL. */
 GstMemory *gst_secdec_buffer_peek_memory (GstBuffer * buf);
 
+/**
+ * GstSecdecSampleMeta: on buffers secdecrypt produces for a VA-API session (hw/). The memory
+ * then holds the sample STILL ENCRYPTED (copied unchanged into protected memory); this meta says
+ * how: `encrypted` FALSE for a clear sample, else `info` (its `subsamples` point into the meta's
+ * own copy). `device` and `session` are the secdecrypt element's (borrowed: valid while that
+ * element is in PAUSED or PLAYING — downstream elements stop before it); the decoder hands them
+ * to secdec_vaapi_decode_display_*().
+ * Not copied by transformations (the buffer is not meant to leave secdec's elements).
+ */
+typedef struct
+{
+  GstMeta meta;
+
+  gboolean encrypted;
+  SecdecSampleInfo info;
+  SecdecSubsample *subsamples;  /* owned, info.subsamples == subsamples */
+  SecdecDevice *device;
+  SecdecCryptoSession *session;
+} GstSecdecSampleMeta;
+
+GType gst_secdec_sample_meta_api_get_type (void);
+#define GST_SECDEC_SAMPLE_META_API_TYPE (gst_secdec_sample_meta_api_get_type ())
+const GstMetaInfo *gst_secdec_sample_meta_get_info (void);
+
+/** Adds the meta (info NULL: a clear sample); copies info and its subsamples. */
+GstSecdecSampleMeta *gst_buffer_add_secdec_sample_meta (GstBuffer * buf,
+    SecdecDevice * device, SecdecCryptoSession * session, const SecdecSampleInfo * info);
+
+#define gst_buffer_get_secdec_sample_meta(b) \
+  ((GstSecdecSampleMeta *) gst_buffer_get_meta ((b), GST_SECDEC_SAMPLE_META_API_TYPE))
+
 G_END_DECLS
 
 #endif

@@ -44,6 +44,9 @@
 #include <string.h>
 #include <secdec/decrypt.h>
 #include <secdec/license.h>
+#ifdef HAVE_SECDEC_VAAPI
+#include <secdec/vaapi.h>
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_secdecrypt_debug);
 #define GST_CAT_DEFAULT gst_secdecrypt_debug
@@ -146,6 +149,14 @@ struct _GstSecdecrypt
   SecdecStatus last_key_error;  /* why the last key source failed */
   gchar *last_key_source;
 
+  /* VA-API mode (hw/): the device's backend is VA-API, samples go out still encrypted with a
+   * GstSecdecSampleMeta. force_software: a fallback happened, the next device is software
+   * (until stop). va_checked: the first encrypted sample passed the slice-header check. */
+  gboolean va;
+  gboolean force_software;
+  gboolean va_checked;
+  guint nal_length_size;        /* from avcC/hvcC codec_data, 0 unknown */
+
   /* stream state (streaming thread) */
   gboolean is_webm;
   gint caps_family;
@@ -235,6 +246,8 @@ open_device_locked (GstSecdecrypt * self)
   settings.backend = self->backend == GST_SECDEC_BACKEND_VAAPI ? SECDEC_BACKEND_VAAPI :
       self->backend == GST_SECDEC_BACKEND_SOFTWARE ? SECDEC_BACKEND_SOFTWARE :
       SECDEC_BACKEND_AUTO;
+  if (self->force_software)
+    settings.backend = SECDEC_BACKEND_SOFTWARE;
   home = g_strdup (self->home);
   GST_OBJECT_UNLOCK (self);
   settings.home_dir = home;
@@ -244,10 +257,63 @@ open_device_locked (GstSecdecrypt * self)
   return st;
 }
 
+/* After the device is open: VA-API mode when its backend is VA-API. */
+static void
+update_backend_locked (GstSecdecrypt * self)
+{
+  SecdecBackend b = SECDEC_BACKEND_SOFTWARE;
+
+  self->va = FALSE;
+  if (self->device && secdec_device_get_backend (self->device, &b) == SECDEC_OK
+      && b == SECDEC_BACKEND_VAAPI) {
+#ifdef HAVE_SECDEC_VAAPI
+    self->va = TRUE;
+#endif
+  }
+}
+
+/* secdec_license_load(), or on a VA-API session (the session key is in the TEE, so the
+ * license's MAC cannot be checked there: SECDEC_E_NOTIMPL) the Direct3D flow from the
+ * license's accessors: its key exchange, then its wrapped content keys. On such a session the
+ * last key exchange wins (as with FFmpeg's h264_secdec -backend vaapi). */
+static SecdecStatus
+license_load_any (GstSecdecrypt * self, SecdecCryptoSession * sess, const SecdecLicense * lic)
+{
+  SecdecStatus st = secdec_license_load (self->device, sess, lic);
+  const uint8_t *blob;
+  uint8_t copy[SECDEC_KEY_EXCHANGE_OAEP_SIZE];
+  SecdecOaepHash hash;
+  SecdecBackend b;
+  size_t i;
+
+  if (st != SECDEC_E_NOTIMPL || secdec_device_get_backend (self->device, &b) != SECDEC_OK
+      || b != SECDEC_BACKEND_VAAPI)
+    return st;
+  st = secdec_license_get_oaep_hash (lic, &hash);
+  if (st == SECDEC_OK)
+    st = secdec_crypto_session_set_oaep_hash (self->device, sess, hash);
+  if (st == SECDEC_OK)
+    st = secdec_license_get_key_exchange_blob (lic, &blob);
+  if (st == SECDEC_OK) {
+    memcpy (copy, blob, sizeof copy);
+    st = secdec_negotiate_crypto_session_key_exchange (self->device, sess, sizeof copy, copy);
+  }
+  for (i = 0; st == SECDEC_OK && i < secdec_license_get_key_count (lic); i++) {
+    uint8_t kid[SECDEC_KID_SIZE], wrapped[SECDEC_KEY_SIZE];
+
+    st = secdec_license_get_wrapped_key (lic, i, kid, wrapped);
+    if (st == SECDEC_OK)
+      st = secdec_crypto_session_set_content_key (self->device, sess, kid, sizeof wrapped,
+          wrapped);
+    memset (wrapped, 0, sizeof wrapped);
+  }
+  return st;
+}
+
 static void
 load_license_into (GstSecdecrypt * self, SecdecCryptoSession * sess, const SecdecLicense * lic)
 {
-  SecdecStatus st = secdec_license_load (self->device, sess, lic);
+  SecdecStatus st = license_load_any (self, sess, lic);
 
   if (st != SECDEC_OK)
     GST_WARNING_OBJECT (self, "replaying a license failed: %s", secdec_status_to_string (st));
@@ -325,6 +391,8 @@ close_all_locked (GstSecdecrypt * self)
     self->app_key_current[f] = FALSE;
   }
   self->refresh_family = -1;
+  self->va = FALSE;
+  self->va_checked = FALSE;
   if (!self->device_shared)
     secdec_device_close (&self->device);
   self->device = NULL;
@@ -351,7 +419,7 @@ adopt_license_locked (GstSecdecrypt * self, SecdecLicense * lic, const gchar * s
   for (f = 0; f < N_FAMILIES; f++) {
     if (self->sessions[f] == NULL)
       continue;
-    st = secdec_license_load (self->device, self->sessions[f], lic);
+    st = license_load_any (self, self->sessions[f], lic);
     /* the license's key exchange replaced the session key (or, failing, reset it) */
     self->app_key_current[f] = FALSE;
     if (self->refresh_family == f)
@@ -616,7 +684,25 @@ gst_secdecrypt_set_caps (GstBaseTransform * base, GstCaps * incaps, GstCaps * ou
     self->profile = &SECDEC_DECODER_PROFILE_VP9_VLD_PROFILE0;
   else
     self->profile = NULL;
-  GST_INFO_OBJECT (self, "input %s, %s", omt, family_name (self->caps_family));
+  self->nal_length_size = 0;
+  {
+    const GValue *cd = gst_structure_get_value (s, "codec_data");
+    GstMapInfo m;
+
+    if (cd && GST_VALUE_HOLDS_BUFFER (cd)
+        && gst_buffer_map (gst_value_get_buffer (cd), &m, GST_MAP_READ)) {
+      /* avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 */
+      if (self->profile == &SECDEC_DECODER_PROFILE_H264_VLD_NOFGT && m.size >= 7
+          && m.data[0] == 1)
+        self->nal_length_size = (m.data[4] & 3) + 1;
+      else if (self->profile == &SECDEC_DECODER_PROFILE_HEVC_VLD_MAIN && m.size >= 23
+          && m.data[0] == 1)
+        self->nal_length_size = (m.data[21] & 3) + 1;
+      gst_buffer_unmap (gst_value_get_buffer (cd), &m);
+    }
+  }
+  GST_INFO_OBJECT (self, "input %s, %s, NAL length size %u", omt,
+      family_name (self->caps_family), self->nal_length_size);
   return TRUE;
 }
 
@@ -779,6 +865,47 @@ post_decrypt_error (GstSecdecrypt * self, SecdecStatus st, const guint8 * kid)
   return GST_FLOW_ERROR;
 }
 
+/* VA-API mode, content that cannot decode through VA-API: before any sample went out, the
+ * VA-API device is closed and a software device opened (keys are acquired again from the key
+ * sources: licenses bound to the TEE's certificate do not load on it). */
+static GstFlowReturn
+fallback_software (GstSecdecrypt * self, const gchar * reason)
+{
+  SecdecStatus st;
+  guint64 out;
+
+  GST_OBJECT_LOCK (self);
+  out = self->n_decrypted + self->n_clear;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->lock);
+  if (self->device_shared || out > 0) {
+    g_mutex_unlock (&self->lock);
+    GST_ELEMENT_ERROR (self, STREAM, DECRYPT,
+        ("VA-API decode is not possible for this content: %s", reason),
+        ("%s", out > 0 ? "samples were already passed on for VA-API decode; no software "
+            "fallback mid-stream" : "the application's secdec.session device uses VA-API; "
+            "no software fallback"));
+    return GST_FLOW_ERROR;
+  }
+  close_all_locked (self);
+  self->force_software = TRUE;
+  st = open_device_locked (self);
+  update_backend_locked (self);
+  g_mutex_unlock (&self->lock);
+  if (st != SECDEC_OK) {
+    gchar *why = gst_secdec_status_describe (st);
+
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Cannot open a software secdec device for the fallback"), ("%s", why));
+    g_free (why);
+    return GST_FLOW_ERROR;
+  }
+  GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
+      ("VA-API decode is not possible for this content: %s. Falling back to the software "
+          "backend.", reason), (NULL));
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer * outbuf)
 {
@@ -843,6 +970,40 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
     goto out;
   }
 
+#ifdef HAVE_SECDEC_VAAPI
+  if (self->va) {
+    const gchar *reason = NULL;
+
+    if (self->profile != &SECDEC_DECODER_PROFILE_H264_VLD_NOFGT
+        && self->profile != &SECDEC_DECODER_PROFILE_HEVC_VLD_MAIN) {
+      reason = "only H.264 and HEVC decode through secdec's VA-API path";
+    } else if (!clear && !self->va_checked) {
+      /* The driver parses nothing, libavcodec parses the slice headers: they must be clear */
+      if (self->nal_length_size == 0) {
+        reason = "the stream is not length-prefixed (no avcC/hvcC codec_data), its slice "
+            "headers cannot be checked";
+      } else {
+        st = secdec_vaapi_check_slice_headers (&info, data, size,
+            self->profile == &SECDEC_DECODER_PROFILE_H264_VLD_NOFGT ?
+            SECDEC_VAAPI_CODEC_H264 : SECDEC_VAAPI_CODEC_HEVC, self->nal_length_size,
+            &reason);
+        if (st == SECDEC_OK) {
+          reason = NULL;
+          self->va_checked = TRUE;
+        } else if (st != SECDEC_E_NOTIMPL) {
+          ret = post_decrypt_error (self, st, info.kid);
+          goto out;
+        }
+      }
+    }
+    if (reason) {
+      ret = fallback_software (self, reason);
+      if (ret != GST_FLOW_OK)
+        goto out;
+    }
+  }
+#endif
+
   for (attempt = 0; attempt < 3; attempt++) {
     if (!clear) {
       ret = ensure_key (self, family, info.kid);
@@ -852,8 +1013,10 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
     g_mutex_lock (&self->lock);
     st = get_session_locked (self, family, &sess);
     g_mutex_unlock (&self->lock);
+    /* VA-API: the sample is copied still encrypted; the TEE decrypts it in the decoder */
     if (st == SECDEC_OK)
-      st = secdec_decrypt_sample (self->device, sess, clear ? NULL : &info, data, size, &pbuf);
+      st = secdec_decrypt_sample (self->device, sess, clear || self->va ? NULL : &info, data,
+          size, &pbuf);
     if (st != SECDEC_E_NO_KEY)
       break;
     /* the key went away between the check and the decryption (removed/replaced): again */
@@ -863,6 +1026,8 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
     goto out;
   }
   gst_buffer_append_memory (outbuf, gst_secdec_memory_new (pbuf));
+  if (self->va)
+    gst_buffer_add_secdec_sample_meta (outbuf, self->device, sess, clear ? NULL : &info);
   GST_OBJECT_LOCK (self);
   if (clear)
     self->n_clear++;
@@ -1049,7 +1214,9 @@ gst_secdecrypt_start (GstBaseTransform * base)
 
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
+  self->force_software = FALSE;
   st = open_device_locked (self);
+  update_backend_locked (self);
   g_mutex_unlock (&self->lock);
   if (st != SECDEC_OK) {
     gchar *why = gst_secdec_status_describe (st);
@@ -1057,7 +1224,8 @@ gst_secdecrypt_start (GstBaseTransform * base)
     if (st == SECDEC_E_NOTAVAILABLE)
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
           ("The requested secdec backend is not available"),
-          ("backend=%s: only the software backend exists in this release (%s)",
+          ("backend=%s: no VA-API device with protected content (or libsecdec-vaapi) "
+              "was found (%s)",
               self->backend == GST_SECDEC_BACKEND_VAAPI ? "vaapi" : "auto", why));
     else
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,

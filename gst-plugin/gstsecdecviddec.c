@@ -12,8 +12,13 @@
  * Protected buffers carry SECDEC_PROTECTED_BUFFER_PADDING zero bytes, which covers
  * AV_INPUT_BUFFER_PADDING_SIZE.
  *
- * The "backend" property is the seam for the hardware backend (issue 6): only "software"
- * (libavcodec) exists in this release.
+ * VA-API (issue 6, built with hw/): buffers from a secdecrypt on a VA-API device hold the
+ * sample still encrypted and carry a GstSecdecSampleMeta (encryption info + the device and
+ * session). On the first such buffer the codec is reopened on libavcodec's VA-API hwaccel with
+ * libsecdec-vaapi's wrapped VADisplay (secdec_vaapi_decode_display_create) as an
+ * AVHWDeviceContext, get_format -> AV_PIX_FMT_VAAPI, one thread; each sample is registered with
+ * secdec_vaapi_decode_display_set_sample() while libavcodec renders it (the TEE decrypts the
+ * slice data in the driver) and frames are downloaded to system memory (NV12).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,6 +33,11 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/log.h>
+#ifdef HAVE_SECDEC_VAAPI
+#include <libavutil/hwcontext.h>
+#include <libavutil/hwcontext_vaapi.h>
+#include <secdec/vaapi.h>
+#endif
 #include <stdarg.h>
 
 G_STATIC_ASSERT (SECDEC_PROTECTED_BUFFER_PADDING >= AV_INPUT_BUFFER_PADDING_SIZE);
@@ -90,6 +100,14 @@ typedef struct
 
   gint max_threads;
   GstSecdecBackend backend;
+
+  /* VA-API mode (streaming thread) */
+  gboolean va;
+#ifdef HAVE_SECDEC_VAAPI
+  SecdecVaapiDecodeDisplay *vadd;       /* owned by va_device_ref (its free callback) */
+  AVBufferRef *va_device_ref;
+  AVFrame *sw_frame;
+#endif
 } GstSecdecVidDec;
 
 typedef struct
@@ -143,12 +161,82 @@ static void
 close_codec (GstSecdecVidDec * self)
 {
   avcodec_free_context (&self->ctx);
+#ifdef HAVE_SECDEC_VAAPI
+  /* the wrapped display is freed with the last reference (frames are gone with the codec) */
+  av_buffer_unref (&self->va_device_ref);
+  self->vadd = NULL;
+#endif
+  self->va = FALSE;
   self->out_pix_fmt = AV_PIX_FMT_NONE;
   self->out_width = self->out_height = 0;
 }
 
+#ifdef HAVE_SECDEC_VAAPI
+static void
+va_device_free (AVHWDeviceContext * ctx)
+{
+  SecdecVaapiDecodeDisplay *dd = ctx->user_opaque;
+
+  secdec_vaapi_decode_display_free (&dd);
+}
+
+static enum AVPixelFormat
+va_get_format (AVCodecContext * ctx, const enum AVPixelFormat *fmts)
+{
+  const enum AVPixelFormat *p;
+
+  for (p = fmts; *p != AV_PIX_FMT_NONE; p++)
+    if (*p == AV_PIX_FMT_VAAPI)
+      return *p;
+  av_log (ctx, AV_LOG_ERROR, "The VA-API hwaccel cannot decode this stream (profile or "
+      "format not supported by the device).\n");
+  return AV_PIX_FMT_NONE;
+}
+
+/* The AVHWDeviceContext (VAAPI) on libsecdec-vaapi's wrapped display for meta's session. */
 static gboolean
-open_codec (GstSecdecVidDec * self)
+va_open_device (GstSecdecVidDec * self, const GstSecdecSampleMeta * meta)
+{
+  SecdecVaapiDecodeDisplay *dd = NULL;
+  AVHWDeviceContext *dctx;
+  AVBufferRef *ref;
+  VADisplay dpy = NULL;
+  SecdecStatus st;
+  int r;
+
+  st = secdec_vaapi_decode_display_create (meta->device, meta->session, &dd, &dpy);
+  if (st != SECDEC_OK) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Cannot create the protected VA-API display"), ("%s (%s)",
+            secdec_status_to_string (st), secdec_status_name (st)));
+    return FALSE;
+  }
+  ref = av_hwdevice_ctx_alloc (AV_HWDEVICE_TYPE_VAAPI);
+  if (ref == NULL) {
+    secdec_vaapi_decode_display_free (&dd);
+    return FALSE;
+  }
+  dctx = (AVHWDeviceContext *) ref->data;
+  dctx->user_opaque = dd;
+  dctx->free = va_device_free;
+  ((AVVAAPIDeviceContext *) dctx->hwctx)->display = dpy;
+  r = av_hwdevice_ctx_init (ref);
+  if (r < 0) {
+    av_buffer_unref (&ref);     /* frees dd */
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Cannot create the protected VA-API display"),
+        ("av_hwdevice_ctx_init: %s", av_err2str (r)));
+    return FALSE;
+  }
+  self->va_device_ref = ref;
+  self->vadd = dd;
+  return TRUE;
+}
+#endif
+
+/* meta != NULL: on the VA-API hwaccel for meta's session (hw/), else software. */
+static gboolean
+open_codec (GstSecdecVidDec * self, const GstSecdecSampleMeta * meta)
 {
   const AVCodec *codec = avcodec_find_decoder (self->desc->codec_id);
   const GstStructure *s;
@@ -189,6 +277,27 @@ open_codec (GstSecdecVidDec * self)
   self->ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   self->ctx->pkt_timebase = (AVRational) {
   1, 1};
+  if (meta) {
+#ifdef HAVE_SECDEC_VAAPI
+    if (!va_open_device (self, meta)) {
+      close_codec (self);
+      return FALSE;
+    }
+    /* One thread: each packet's pictures are rendered while its encryption info is
+     * registered with the display. */
+    self->ctx->thread_count = 1;
+    self->ctx->get_format = va_get_format;
+    self->ctx->hw_device_ctx = av_buffer_ref (self->va_device_ref);
+    if (self->ctx->hw_device_ctx == NULL) {
+      close_codec (self);
+      return FALSE;
+    }
+    self->va = TRUE;
+#else
+    close_codec (self);
+    return FALSE;
+#endif
+  }
 
   ret = avcodec_open2 (self->ctx, codec, NULL);
   if (ret < 0) {
@@ -197,9 +306,9 @@ open_codec (GstSecdecVidDec * self)
     close_codec (self);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "opened libavcodec %s, %d threads (type %d), extradata %d bytes",
-      codec->name, self->ctx->thread_count, self->ctx->active_thread_type,
-      self->ctx->extradata_size);
+  GST_INFO_OBJECT (self, "opened libavcodec %s%s, %d threads (type %d), extradata %d bytes",
+      codec->name, self->va ? " on the VA-API hwaccel (protected session attached)" : "",
+      self->ctx->thread_count, self->ctx->active_thread_type, self->ctx->extradata_size);
   return TRUE;
 }
 
@@ -328,6 +437,7 @@ receive_frames (GstSecdecVidDec * self)
 
   while (ret == GST_FLOW_OK && (r = avcodec_receive_frame (self->ctx, self->frame)) == 0) {
     GstVideoCodecFrame *out = gst_video_decoder_get_frame (dec, (int) self->frame->pts);
+    const AVFrame *f = self->frame;
 
     if (out == NULL) {
       GST_WARNING_OBJECT (self, "decoded a frame for unknown input %" G_GINT64_FORMAT,
@@ -335,7 +445,26 @@ receive_frames (GstSecdecVidDec * self)
       av_frame_unref (self->frame);
       continue;
     }
-    if (!ensure_output_state (self, self->frame)) {
+#ifdef HAVE_SECDEC_VAAPI
+    if (self->frame->format == AV_PIX_FMT_VAAPI) {
+      /* download the VA surface (NV12) to system memory */
+      int tr;
+
+      av_frame_unref (self->sw_frame);
+      tr = av_hwframe_transfer_data (self->sw_frame, self->frame, 0);
+      if (tr >= 0)
+        tr = av_frame_copy_props (self->sw_frame, self->frame);
+      if (tr < 0) {
+        av_frame_unref (self->frame);
+        gst_video_decoder_release_frame (dec, out);
+        GST_ELEMENT_ERROR (self, STREAM, DECODE, ("Cannot download a VA-API frame"),
+            ("av_hwframe_transfer_data: %s", av_err2str (tr)));
+        return GST_FLOW_ERROR;
+      }
+      f = self->sw_frame;
+    }
+#endif
+    if (!ensure_output_state (self, f)) {
       av_frame_unref (self->frame);
       gst_video_decoder_release_frame (dec, out);
       return GST_FLOW_NOT_NEGOTIATED;
@@ -347,12 +476,12 @@ receive_frames (GstSecdecVidDec * self)
     } else {
       ret = gst_video_decoder_allocate_output_frame (dec, out);
       if (ret == GST_FLOW_OK) {
-        if (!copy_frame (self, self->frame, out->output_buffer)) {
+        if (!copy_frame (self, f, out->output_buffer)) {
           GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
           gst_video_decoder_release_frame (dec, out);
           ret = GST_FLOW_ERROR;
         } else {
-          if (self->frame->flags & AV_FRAME_FLAG_CORRUPT)
+          if (f->flags & AV_FRAME_FLAG_CORRUPT)
             GST_BUFFER_FLAG_SET (out->output_buffer, GST_BUFFER_FLAG_CORRUPTED);
           ret = gst_video_decoder_finish_frame (dec, out);
         }
@@ -361,6 +490,9 @@ receive_frames (GstSecdecVidDec * self)
       }
     }
     av_frame_unref (self->frame);
+#ifdef HAVE_SECDEC_VAAPI
+    av_frame_unref (self->sw_frame);
+#endif
   }
   return ret;
 }
@@ -386,6 +518,24 @@ send_packet (GstSecdecVidDec * self, AVPacket * pkt)
     if (ret != GST_FLOW_OK)
       return ret;
   }
+  if (r < 0 && r != AVERROR_EOF && self->va) {
+    /* no concealment on the VA-API path: a failed hwaccel or picture is a hard error, with
+     * the wrapped display's reason when it has one */
+    gchar err[256];
+    const gchar *why = NULL;
+
+#ifdef HAVE_SECDEC_VAAPI
+    why = secdec_vaapi_decode_display_get_error (self->vadd, err, sizeof err);
+#endif
+    if (why)
+      GST_ELEMENT_ERROR (self, STREAM, DECODE, ("VA-API protected decode failed: %s", why),
+          ("avcodec_send_packet: %s", av_err2str (r)));
+    else
+      GST_ELEMENT_ERROR (self, STREAM, DECODE, ("VA-API hardware decode failed: %s",
+              av_err2str (r)), ("avcodec_send_packet (libavcodec's VA-API hwaccel; debug "
+              "category secdeclibav has its messages)"));
+    return GST_FLOW_ERROR;
+  }
   if (r < 0 && r != AVERROR_EOF) {
     GST_VIDEO_DECODER_ERROR (self, 1, STREAM, DECODE, ("Decoding error"),
         ("avcodec_send_packet: %s", av_err2str (r)), ret);
@@ -402,13 +552,19 @@ gst_secdec_viddec_start (GstVideoDecoder * dec)
 {
   GstSecdecVidDec *self = GST_SECDEC_VIDDEC (dec);
 
+#ifndef HAVE_SECDEC_VAAPI
   if (self->backend == GST_SECDEC_BACKEND_VAAPI) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("The VA-API backend is not available in this release"),
-        ("backend=vaapi was requested; only the software backend (libavcodec) exists. "
+        ("The VA-API backend is not available in this build"),
+        ("backend=vaapi was requested; the plugin was built without libsecdec-vaapi (hw/). "
             "Use backend=auto or backend=software."));
     return FALSE;
   }
+#else
+  self->sw_frame = av_frame_alloc ();
+  if (self->sw_frame == NULL)
+    return FALSE;
+#endif
   self->frame = av_frame_alloc ();
   self->latency_frames = -1;
   self->out_pix_fmt = AV_PIX_FMT_NONE;
@@ -422,6 +578,9 @@ gst_secdec_viddec_stop (GstVideoDecoder * dec)
 
   close_codec (self);
   av_frame_free (&self->frame);
+#ifdef HAVE_SECDEC_VAAPI
+  av_frame_free (&self->sw_frame);
+#endif
   g_clear_pointer (&self->input_state, gst_video_codec_state_unref);
   return TRUE;
 }
@@ -451,7 +610,8 @@ gst_secdec_viddec_set_format (GstVideoDecoder * dec, GstVideoCodecState * state)
   g_clear_pointer (&self->input_state, gst_video_codec_state_unref);
   self->input_state = gst_video_codec_state_ref (state);
   self->latency_frames = -1;
-  if (!open_codec (self))
+  /* software first; the first buffer of a VA-API secdecrypt reopens it on the hwaccel */
+  if (!open_codec (self, NULL))
     return FALSE;
   update_latency (self);
   return TRUE;
@@ -462,6 +622,8 @@ gst_secdec_viddec_handle_frame (GstVideoDecoder * dec, GstVideoCodecFrame * fram
 {
   GstSecdecVidDec *self = GST_SECDEC_VIDDEC (dec);
   GstMemory *mem = gst_secdec_buffer_peek_memory (frame->input_buffer);
+  GstSecdecSampleMeta *meta = gst_buffer_get_secdec_sample_meta (frame->input_buffer);
+  GstSecdecBackend backend;
   const guint8 *data = NULL;
   gsize size = 0;
   AVPacket *pkt;
@@ -479,6 +641,40 @@ gst_secdec_viddec_handle_frame (GstVideoDecoder * dec, GstVideoCodecFrame * fram
         ("Input sample is not in secdec protected memory"),
         ("expected one memory:SecDecProtected memory per buffer (from secdecrypt)"));
     return GST_FLOW_ERROR;
+  }
+
+  GST_OBJECT_LOCK (self);
+  backend = self->backend;
+  GST_OBJECT_UNLOCK (self);
+  if ((meta != NULL) != self->va || (!meta && backend == GST_SECDEC_BACKEND_VAAPI)) {
+    const gchar *why = NULL;
+
+    if (meta && backend == GST_SECDEC_BACKEND_SOFTWARE)
+      why = "backend=software, but the sample is still encrypted for VA-API decode "
+          "(secdecrypt uses a VA-API device)";
+    else if (!meta && backend == GST_SECDEC_BACKEND_VAAPI)
+      why = "backend=vaapi, but secdecrypt decrypted the sample in software";
+    else if (meta && self->desc->codec_id != AV_CODEC_ID_H264
+        && self->desc->codec_id != AV_CODEC_ID_HEVC)
+      why = "only H.264 and HEVC decode through VA-API";
+#ifndef HAVE_SECDEC_VAAPI
+    else if (meta)
+      why = "the plugin was built without libsecdec-vaapi (hw/)";
+#endif
+    if (why) {
+      gst_video_decoder_release_frame (dec, frame);
+      GST_ELEMENT_ERROR (self, STREAM, DECODE, ("Cannot decode this input"), ("%s", why));
+      return GST_FLOW_ERROR;
+    }
+    GST_INFO_OBJECT (self, "input is %s: reopening the decoder",
+        meta ? "still encrypted for VA-API" : "decrypted in software");
+    drain (self);
+    if (!open_codec (self, meta)) {
+      gst_video_decoder_release_frame (dec, frame);
+      if (self->ctx == NULL && meta == NULL)
+        GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("Cannot reopen the decoder"), (NULL));
+      return GST_FLOW_ERROR;
+    }
   }
 
   pkt = av_packet_alloc ();
@@ -502,8 +698,37 @@ gst_secdec_viddec_handle_frame (GstVideoDecoder * dec, GstVideoCodecFrame * fram
     pkt->flags |= AV_PKT_FLAG_KEY;
   gst_video_codec_frame_unref (frame);
 
+#ifdef HAVE_SECDEC_VAAPI
+  if (self->va) {
+    SecdecStatus st = secdec_vaapi_decode_display_set_sample (self->vadd, meta->session,
+        meta->encrypted ? &meta->info : NULL, data, size);
+
+    if (st != SECDEC_OK) {
+      av_packet_free (&pkt);
+      GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Cannot describe a sample to the TEE"),
+          ("secdec_vaapi_decode_display_set_sample: %s (%s)", secdec_status_to_string (st),
+              secdec_status_name (st)));
+      return GST_FLOW_ERROR;
+    }
+  }
+#endif
+  /* VA-API: one thread, so libavcodec renders this packet's pictures inside send_packet()
+   * (avcodec_send_packet, or avcodec_receive_frame for a packet queued behind an output
+   * frame — send_packet() takes every ready frame) while the sample is registered */
   ret = send_packet (self, pkt);
   av_packet_free (&pkt);
+#ifdef HAVE_SECDEC_VAAPI
+  if (self->va) {
+    gchar err[256];
+
+    secdec_vaapi_decode_display_set_sample (self->vadd, NULL, NULL, NULL, 0);
+    if (secdec_vaapi_decode_display_get_error (self->vadd, err, sizeof err)) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE, ("VA-API protected decode failed: %s", err),
+          (NULL));
+      return GST_FLOW_ERROR;
+    }
+  }
+#endif
   return ret;
 }
 
@@ -604,8 +829,9 @@ gst_secdec_viddec_class_init (gpointer g_class, gpointer class_data)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_BACKEND,
       g_param_spec_enum ("backend", "Backend",
-          "Decode backend: auto (software today), software (libavcodec), or vaapi (hardware "
-          "protected decode; not available in this release: the element fails to start)",
+          "Decode backend: auto (follows secdecrypt: VA-API when its device is a VA-API one), "
+          "software (libavcodec from decrypted samples), or vaapi (require still-encrypted "
+          "samples decoded with libavcodec's VA-API hwaccel, the TEE decrypting)",
           GST_TYPE_SECDEC_BACKEND, DEFAULT_BACKEND,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 

@@ -285,9 +285,11 @@ SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCryptoSession *se
         return st;
     if (!data || !out)
         return SECDEC_E_INVALIDARG;
-    if (session->hw) {
+    if (session->hw && info) {
         /* Hardware sessions never release clear samples: the decoder decrypts inside the TEE
-         * (hw/include/secdec/vaapi.h builds its VAEncryptionParameters). */
+         * (hw/include/secdec/vaapi.h builds its VAEncryptionParameters). Copying a sample as
+         * it is (info NULL: still encrypted, or clear) into protected memory is allowed: it
+         * needs no key (the GStreamer front-end carries VA-API samples this way). */
         sd_log(&device->log, SECDEC_LOG_ERROR,
                "secdec_decrypt_sample: a %s session decrypts in the decoder, not into memory",
                secdec_backend_name(device->backend));

@@ -415,6 +415,17 @@ START_TEST(test_key_exchange)
     SecdecProtectedBuffer *pb = NULL;
     uint8_t sample[32] = {0}, rnd[16];
     ck_assert_int_eq(secdec_decrypt_sample(dev, s, &info, sample, 32, &pb), SECDEC_E_NOTIMPL);
+    /* ... but a sample is copied unchanged into protected memory (no key involved) */
+    sample[3] = 0x5a;
+    ck_assert_int_eq(secdec_decrypt_sample(dev, s, NULL, sample, 32, &pb), SECDEC_OK);
+    {
+        const uint8_t *pd = NULL;
+        size_t psize = 0;
+        ck_assert_int_eq(secdec_protected_buffer_map_for_decode(pb, &pd, &psize), SECDEC_OK);
+        ck_assert_uint_eq(psize, 32);
+        ck_assert_mem_eq(pd, sample, 32);
+        secdec_protected_buffer_release(&pb);
+    }
     ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd), SECDEC_E_NOTIMPL);
     free(cert);
     secdec_crypto_session_destroy(&s);

@@ -115,6 +115,9 @@ typedef struct SecdecProtectedBuffer SecdecProtectedBuffer;
  * touched; the input is only read, and each byte is written once, straight into the protected
  * buffer (no intermediate copy).
  * @param info   encryption info; NULL means the sample is clear (copied into protected memory).
+ *               On a hardware (VA-API) session only NULL is accepted: the bytes are copied
+ *               unchanged (e.g. a still-encrypted sample for the TEE); with info,
+ *               SECDEC_E_NOTIMPL (the decoder decrypts inside the TEE).
  * @param data, size  the sample as stored (1..SECDEC_MAX_SAMPLE_SIZE bytes).
  * @param out    receives the buffer; release it with secdec_protected_buffer_release().
  * @return SECDEC_OK;
