@@ -17,10 +17,9 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include "internal.h"
+#include "test_util.h"
 #include "secdec/decrypt.h"
 #include "secdec/secdec.h"
 
@@ -31,45 +30,11 @@ static SecdecDevice *dev;
 static SecdecCryptoSession *ctr_sess, *cbc_sess;
 static uint8_t skey_ctr[16], skey_cbc[16];
 
-static void aes_block(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int len;
-    ck_assert(EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) == 1);
-    EVP_CIPHER_CTX_set_padding(c, 0);
-    ck_assert(EVP_EncryptUpdate(c, out, &len, in, 16) == 1 && len == 16);
-    EVP_CIPHER_CTX_free(c);
-}
-
-static void negotiate(SecdecCryptoSession *s, uint8_t key[16])
-{
-    uint32_t n = 0;
-    ck_assert_int_eq(secdec_crypto_session_get_certificate_size(dev, s, &n), SECDEC_OK);
-    uint8_t *der = malloc(n);
-    ck_assert_int_eq(secdec_crypto_session_get_certificate(dev, s, n, der), SECDEC_OK);
-    const uint8_t *p = der;
-    X509 *x = d2i_X509(NULL, &p, n);
-    ck_assert_ptr_nonnull(x);
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, X509_get0_pubkey(x), NULL);
-    uint8_t blob[256];
-    size_t blen = sizeof(blob);
-    RAND_bytes(key, 16);
-    ck_assert(EVP_PKEY_encrypt_init(pc) == 1);
-    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING);
-    EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha512());
-    EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha512());
-    ck_assert(EVP_PKEY_encrypt(pc, blob, &blen, key, 16) == 1 && blen == 256);
-    ck_assert_int_eq(secdec_negotiate_crypto_session_key_exchange(dev, s, 256, blob), SECDEC_OK);
-    EVP_PKEY_CTX_free(pc);
-    X509_free(x);
-    free(der);
-}
-
 static void install_key(SecdecCryptoSession *s, const uint8_t skey[16], const uint8_t kid[16],
                         const uint8_t ckey[16])
 {
     uint8_t wrapped[16];
-    aes_block(skey, ckey, wrapped); /* ECB-encrypt the content key with the session key */
+    tu_aes_ecb_encrypt(skey, ckey, wrapped); /* ECB-encrypt the content key with the session key */
     ck_assert_int_eq(secdec_crypto_session_set_content_key(dev, s, kid, 16, wrapped), SECDEC_OK);
 }
 
@@ -90,8 +55,8 @@ static void setup(void)
                                                   &SECDEC_DECODER_PROFILE_HEVC_VLD_MAIN,
                                                   &SECDEC_KEY_EXCHANGE_RSAES_OAEP, &cbc_sess),
                      SECDEC_OK);
-    negotiate(ctr_sess, skey_ctr);
-    negotiate(cbc_sess, skey_cbc);
+    tu_negotiate(dev, ctr_sess, skey_ctr);
+    tu_negotiate(dev, cbc_sess, skey_cbc);
 }
 
 static void teardown(void)
@@ -121,7 +86,7 @@ typedef struct Ref {
 
 static void ref_ctr_next(Ref *r)
 {
-    aes_block(r->key, r->ctr, r->ks);
+    tu_aes_ecb_encrypt(r->key, r->ctr, r->ks);
     r->ks_used = 0;
     for (int i = 15; i >= 8; i--) /* increment the low 64 bits only, wrapping */
         if (++r->ctr[i])
@@ -143,7 +108,7 @@ static void ref_cbc(Ref *r, uint8_t *p, size_t nblocks)
         uint8_t x[16];
         for (int i = 0; i < 16; i++)
             x[i] = p[16 * b + i] ^ r->chain[i];
-        aes_block(r->key, x, p + 16 * b);
+        tu_aes_ecb_encrypt(r->key, x, p + 16 * b);
         memcpy(r->chain, p + 16 * b, 16);
     }
 }
@@ -327,7 +292,7 @@ START_TEST(test_known_answer_cenc)
     install_key(ctr_sess, skey_ctr, kid, key);
     uint8_t ctr0[16] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x00};
     uint8_t ks[16];
-    aes_block(key, ctr0, ks);
+    tu_aes_ecb_encrypt(key, ctr0, ks);
     uint8_t enc[16];
     for (int i = 0; i < 16; i++)
         enc[i] = (uint8_t)('A' + i) ^ ks[i];
