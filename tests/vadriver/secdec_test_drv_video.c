@@ -120,6 +120,8 @@ typedef struct Drv {
     uint32_t next_id;
     char fault_spec[128];
     unsigned fault_calls;
+    unsigned enc_pictures; /* protected pictures ended, for SECDEC_TEST_DRV_LOSE_AFTER */
+    bool lost_once;        /* the simulated power event happened */
 } Drv;
 
 static Drv *drv_of(VADriverContextP ctx)
@@ -191,6 +193,28 @@ static bool fault(Drv *d, const char *name)
     if (!colon)
         return true;
     return d->fault_calls == (unsigned)strtoul(colon + 1, NULL, 10);
+}
+
+static void drv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* SECDEC_TEST_DRV_LOSE_AFTER=N: a simulated power event. When the (N+1)th protected picture
+ * ends, every protected session loses its keys (as a TEE reset does); it happens once per
+ * process so that a recovered session keeps working. Caller holds d->lock. */
+static void lose_sessions_knob(Drv *d)
+{
+    const char *spec = getenv("SECDEC_TEST_DRV_LOSE_AFTER");
+    if (!spec || !*spec || d->lost_once)
+        return;
+    if (d->enc_pictures++ != (unsigned)strtoul(spec, NULL, 10))
+        return;
+    d->lost_once = true;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->objs[i].type == OBJ_PSESSION) {
+            PSession *ps = d->objs[i].p;
+            ps->alive = false;
+            ps->has_key = false;
+        }
+    drv_log("event power-loss: every protected session lost its keys\n");
 }
 
 #define FAULT(d, name)                                                                           \
@@ -1085,6 +1109,8 @@ static VAStatus t_EndPicture(VADriverContextP ctx, VAContextID id)
         return c ? VA_STATUS_ERROR_OPERATION_FAILED : VA_STATUS_ERROR_INVALID_CONTEXT;
     }
     bool enc = c->has_enc && c->enc.num_segments > 0;
+    if (enc)
+        lose_sessions_knob(d);
     if (enc)
         st = decrypt_picture(d, c);
     uint8_t raw[32] = {0};
