@@ -42,6 +42,10 @@ typedef struct Ctx {
     size_t n_slices, cap_slices;
     uint32_t concat_size;
     bool failed;                   /* a slice of this picture could not be mapped */
+    /* slice data buffers created here to replace cut ones, destroyed after vaEndPicture */
+    VABufferID *own;
+    size_t n_own, cap_own;
+    size_t repaired;               /* slices passed whole, for the log */
 } Ctx;
 
 struct SecdecVaapiDecodeDisplay {
@@ -135,11 +139,18 @@ static VAStatus w_DestroyContext(VADriverContextP ctx, VAContextID id)
     SecdecVaapiDecodeDisplay *dd = DD_OF(ctx);
     pthread_mutex_lock(&dd->lock);
     Ctx *c = ctx_find(dd, id);
+    VABufferID *own = NULL;
+    size_t n_own = 0;
     if (c) {
         free(c->slices);
+        own = c->own;
+        n_own = c->n_own;
         *c = dd->ctxs[--dd->n_ctxs];
     }
     pthread_mutex_unlock(&dd->lock);
+    for (size_t i = 0; i < n_own; i++)
+        dd->ovt->vaDestroyBuffer(dd->orig, own[i]);
+    free(own);
     return dd->ovt->vaDestroyContext(dd->orig, id);
 }
 
@@ -153,25 +164,47 @@ static VAStatus w_BeginPicture(VADriverContextP ctx, VAContextID id, VASurfaceID
         c->n_slices = 0;
         c->concat_size = 0;
         c->failed = false;
+        c->repaired = 0;
     }
     pthread_mutex_unlock(&dd->lock);
     return st;
 }
 
-/* Caller holds the lock. Finds the slice data buffer's bytes in the registered sample. */
-static void record_slice(SecdecVaapiDecodeDisplay *dd, Ctx *c, VABufferID id, unsigned size,
-                         unsigned num)
+/* Caller holds the lock. The end of the encrypted range of the registered sample's segments
+ * that strictly contains sample offset `pos`, or 0 when `pos` is not inside one. */
+static size_t encrypted_range_end(const SecdecVaapiDecodeDisplay *dd, size_t pos)
+{
+    for (uint32_t i = 0; i < dd->enc.n_segments; i++) {
+        const VAEncryptionSegmentInfo *s = &dd->enc.segments[i];
+        size_t enc = (size_t)s->segment_start_offset + s->init_byte_length;
+        size_t end = (size_t)s->segment_start_offset + s->segment_length;
+        if (pos > enc && pos < end)
+            return end;
+    }
+    return 0;
+}
+
+/* Caller holds the lock. Finds the slice data buffer's bytes in the registered sample and
+ * records the slice. A buffer that ends strictly inside an encrypted range was cut short by
+ * the decoder's parser (a start-code-like 00 00 01/02 in the ciphertext: libavcodec up to at
+ * least 5.1 ends even a length-prefixed NAL there) — in NAL-structured CENC an encrypted range
+ * always ends with its NAL. Then *whole gets the NAL's full size (the caller passes the whole
+ * NAL to the driver instead); otherwise *whole = 0. Returns false when the buffer is skipped
+ * because it lies inside a slice already passed whole (the parser's bogus remainder). */
+static bool record_slice(SecdecVaapiDecodeDisplay *dd, Ctx *c, VABufferID id, unsigned size,
+                         unsigned num, size_t *sample_off, size_t *whole)
 {
     size_t n = (size_t)size * num;
-    uint32_t concat_off = c->concat_size;
-    c->concat_size += (uint32_t)n;
-    if (!dd->session || dd->enc.clear || c->failed)
-        return;
+    *whole = 0;
+    if (!dd->session || dd->enc.clear || c->failed) {
+        c->concat_size += (uint32_t)n;
+        return true;
+    }
     void *p = NULL;
     if (dd->ovt->vaMapBuffer(dd->orig, id, &p) != VA_STATUS_SUCCESS || !p) {
         set_error(dd, "cannot map slice data buffer %#x", id);
         c->failed = true;
-        return;
+        return true;
     }
     const uint8_t *hit = NULL;
     if (n && n <= dd->sample_size) {
@@ -185,7 +218,19 @@ static void record_slice(SecdecVaapiDecodeDisplay *dd, Ctx *c, VABufferID id, un
         set_error(dd, "a %zu-byte slice data buffer is not part of the registered sample "
                   "(%zu bytes)", n, dd->sample_size);
         c->failed = true;
-        return;
+        return true;
+    }
+    size_t off = (size_t)(hit - dd->sample);
+    if (c->n_slices) {
+        const Slice *last = &c->slices[c->n_slices - 1];
+        if (off > last->sample_off && off + n <= last->sample_off + last->size &&
+            encrypted_range_end(dd, off))
+            return false; /* the rest of a slice already passed whole */
+    }
+    size_t end = encrypted_range_end(dd, off + n);
+    if (end && num == 1 && end - off <= UINT32_MAX) {
+        *whole = end - off;
+        n = *whole;
     }
     if (c->n_slices == c->cap_slices) {
         size_t cap = c->cap_slices ? 2 * c->cap_slices : 16;
@@ -193,30 +238,110 @@ static void record_slice(SecdecVaapiDecodeDisplay *dd, Ctx *c, VABufferID id, un
         if (!s) {
             set_error(dd, "out of memory");
             c->failed = true;
-            return;
+            return true;
         }
         c->slices = s;
         c->cap_slices = cap;
     }
-    size_t off = (size_t)(hit - dd->sample);
-    c->slices[c->n_slices++] = (Slice){concat_off, off, n};
+    c->slices[c->n_slices++] = (Slice){c->concat_size, off, n};
+    c->concat_size += (uint32_t)n;
     dd->cursor = off + n;
+    *sample_off = off;
+    return true;
+}
+
+/* Caller holds the lock. Replaces slice data buffer bufs[k] (cut short by the decoder's
+ * parser) with a new buffer holding the whole NAL, and sets slice_data_size in the slice
+ * parameter buffer bufs[k - 1] (VASliceParameterBufferBase is the first member of every
+ * codec's slice parameters). Returns false (error set) when that cannot be done. */
+static bool pass_whole(SecdecVaapiDecodeDisplay *dd, Ctx *c, VAContextID id, VABufferID *bufs,
+                       int k, unsigned cut, size_t off, size_t whole)
+{
+    VABufferType type;
+    unsigned psize = 0, pnum = 0;
+    void *p = NULL;
+    if (k < 1 ||
+        dd->ovt->vaBufferInfo(dd->orig, bufs[k - 1], &type, &psize, &pnum) != VA_STATUS_SUCCESS ||
+        type != VASliceParameterBufferType || pnum != 1 || psize < sizeof(uint32_t) ||
+        dd->ovt->vaMapBuffer(dd->orig, bufs[k - 1], &p) != VA_STATUS_SUCCESS || !p) {
+        set_error(dd, "a slice data buffer was cut short by the decoder (%u of %zu bytes, a "
+                  "start-code-like sequence in the ciphertext) and its slice parameters cannot "
+                  "be corrected", cut, whole);
+        return false;
+    }
+    uint32_t *slice_data_size = p; /* VASliceParameterBufferBase.slice_data_size */
+    bool ok = *slice_data_size == cut;
+    if (ok)
+        *slice_data_size = (uint32_t)whole;
+    dd->ovt->vaUnmapBuffer(dd->orig, bufs[k - 1]);
+    VABufferID nb = VA_INVALID_ID;
+    if (ok && c->n_own == c->cap_own) {
+        size_t cap = c->cap_own ? 2 * c->cap_own : 8;
+        VABufferID *o = realloc(c->own, cap * sizeof(*o));
+        if (o) {
+            c->own = o;
+            c->cap_own = cap;
+        }
+        ok = o != NULL;
+    }
+    if (ok)
+        ok = dd->ovt->vaCreateBuffer(dd->orig, id, VASliceDataBufferType, (unsigned)whole, 1,
+                                     (void *)(uintptr_t)(dd->sample + off), &nb) ==
+             VA_STATUS_SUCCESS;
+    if (!ok) {
+        set_error(dd, "cannot pass a slice cut short by the decoder (%u of %zu bytes) whole",
+                  cut, whole);
+        return false;
+    }
+    c->own[c->n_own++] = nb;
+    bufs[k] = nb;
+    c->repaired++;
+    return true;
 }
 
 static VAStatus w_RenderPicture(VADriverContextP ctx, VAContextID id, VABufferID *bufs, int n)
 {
     SecdecVaapiDecodeDisplay *dd = DD_OF(ctx);
+    if (n <= 0 || !bufs)
+        return dd->ovt->vaRenderPicture(dd->orig, id, bufs, n);
+    /* a copy: cut slice data buffers are replaced, bogus remainders dropped */
+    VABufferID stack[64], *copy = (size_t)n <= 64 ? stack : malloc((size_t)n * sizeof(*copy));
+    if (!copy)
+        return VA_STATUS_ERROR_ALLOCATION_FAILED;
+    int m = 0;
+    bool failed = false;
     pthread_mutex_lock(&dd->lock);
     Ctx *c = ctx_find(dd, id);
-    for (int i = 0; c && i < n; i++) {
+    for (int i = 0; i < n; i++) {
+        copy[m++] = bufs[i];
         VABufferType type;
         unsigned size = 0, num = 0;
-        if (dd->ovt->vaBufferInfo(dd->orig, bufs[i], &type, &size, &num) == VA_STATUS_SUCCESS &&
-            type == VASliceDataBufferType)
-            record_slice(dd, c, bufs[i], size, num);
+        if (!c || dd->ovt->vaBufferInfo(dd->orig, bufs[i], &type, &size, &num) !=
+                      VA_STATUS_SUCCESS ||
+            type != VASliceDataBufferType)
+            continue;
+        size_t off = 0, whole = 0;
+        if (!record_slice(dd, c, bufs[i], size, num, &off, &whole)) {
+            /* drop it and its slice parameters */
+            m--;
+            if (m > 0 && i > 0 && copy[m - 1] == bufs[i - 1] &&
+                dd->ovt->vaBufferInfo(dd->orig, bufs[i - 1], &type, &size, &num) ==
+                    VA_STATUS_SUCCESS &&
+                type == VASliceParameterBufferType)
+                m--;
+            continue;
+        }
+        if (whole && !pass_whole(dd, c, id, copy, m - 1, size, off, whole)) {
+            c->failed = true;
+            failed = true;
+        }
     }
     pthread_mutex_unlock(&dd->lock);
-    return dd->ovt->vaRenderPicture(dd->orig, id, bufs, n);
+    VAStatus st = failed ? VA_STATUS_ERROR_INVALID_PARAMETER
+                         : dd->ovt->vaRenderPicture(dd->orig, id, copy, m);
+    if (copy != stack)
+        free(copy);
+    return st;
 }
 
 /* Caller holds the lock. Translates the sample's segments (offsets in the sample) into
@@ -256,6 +381,25 @@ static long map_segments(SecdecVaapiDecodeDisplay *dd, Ctx *c, VAEncryptionSegme
         o->segment_length = (uint32_t)(ce - cs);
     }
     return n;
+}
+
+/* Destroys the slice data buffers created for context `id`'s picture. */
+static void destroy_own(SecdecVaapiDecodeDisplay *dd, VAContextID id)
+{
+    pthread_mutex_lock(&dd->lock);
+    Ctx *c = ctx_find(dd, id);
+    VABufferID *own = NULL;
+    size_t n = 0;
+    if (c) {
+        own = c->own;
+        n = c->n_own;
+        c->own = NULL;
+        c->n_own = c->cap_own = 0;
+    }
+    pthread_mutex_unlock(&dd->lock);
+    for (size_t i = 0; i < n; i++)
+        dd->ovt->vaDestroyBuffer(dd->orig, own[i]);
+    free(own);
 }
 
 static VAStatus w_EndPicture(VADriverContextP ctx, VAContextID id)
@@ -326,6 +470,7 @@ static VAStatus w_EndPicture(VADriverContextP ctx, VAContextID id)
     VAStatus est = dd->ovt->vaEndPicture(dd->orig, id);
     if (buf != VA_INVALID_ID)
         dd->ovt->vaDestroyBuffer(dd->orig, buf);
+    destroy_own(dd, id);
     if (st == VA_STATUS_SUCCESS && est != VA_STATUS_SUCCESS) {
         pthread_mutex_lock(&dd->lock);
         if (dd->session && !dd->enc.clear)
@@ -436,8 +581,10 @@ void secdec_vaapi_decode_display_free(SecdecVaapiDecodeDisplay **pdd)
     if (!pdd || !*pdd)
         return;
     SecdecVaapiDecodeDisplay *dd = *pdd;
-    for (unsigned i = 0; i < dd->n_ctxs; i++)
+    for (unsigned i = 0; i < dd->n_ctxs; i++) {
         free(dd->ctxs[i].slices);
+        free(dd->ctxs[i].own); /* the buffers went with the driver's contexts */
+    }
     secdec_vaapi_encryption_clear(&dd->enc);
     pthread_mutex_destroy(&dd->lock);
     free(dd);

@@ -163,7 +163,10 @@ SECDEC_VAAPI_API SecdecStatus secdec_vaapi_check_slice_headers(const SecdecSampl
  *    VAEncryptionParameterBufferType buffer with them is rendered (re-attaching the session when
  *    the sample's cipher mode changed), then the picture ends and the buffer is destroyed.
  *    A slice buffer that starts inside an encrypted range (encrypted slice header) or is not in
- *    the sample fails the picture with VA_STATUS_ERROR_INVALID_PARAMETER.
+ *    the sample fails the picture with VA_STATUS_ERROR_INVALID_PARAMETER. A slice buffer that
+ *    ends inside an encrypted range was cut by the decoder's parser at a start-code-like byte of
+ *    the ciphertext (libavcodec <= 5.1): it is replaced by a buffer holding the whole NAL and the
+ *    slice parameters' slice_data_size is corrected (hw/README.md).
  *  - vaTerminate does nothing: never vaTerminate() the returned display; free it with
  *    secdec_vaapi_decode_display_free() after the decoder (and its contexts) are gone, and
  *    before the session's device is closed.
