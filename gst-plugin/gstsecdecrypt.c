@@ -156,6 +156,11 @@ struct _GstSecdecrypt
   gboolean force_software;
   gboolean va_checked;
   guint nal_length_size;        /* from avcC/hvcC codec_data, 0 unknown */
+  /* VA-API sessions the TEE lost (KEY_LOST, reported by the decoder with an upstream
+   * "secdec-session-lost" event): replaced by new ones, kept until stop because samples in
+   * flight still name them in their GstSecdecSampleMeta */
+  GPtrArray *retired;
+  guint n_recoveries;
 
   /* stream state (streaming thread) */
   gboolean is_webm;
@@ -390,6 +395,12 @@ close_all_locked (GstSecdecrypt * self)
     self->session_shared[f] = FALSE;
     self->app_key_current[f] = FALSE;
   }
+  while (self->retired->len) {
+    SecdecCryptoSession *old = g_ptr_array_steal_index (self->retired, self->retired->len - 1);
+
+    secdec_crypto_session_destroy (&old);
+  }
+  self->n_recoveries = 0;
   self->refresh_family = -1;
   self->va = FALSE;
   self->va_checked = FALSE;
@@ -1185,6 +1196,77 @@ gst_secdecrypt_sink_event (GstBaseTransform * base, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (base, event);
 }
 
+/* The decoder found a VA-API session dead (the TEE answered KEY_LOST: reset, power event).
+ * Direct3D's recovery: the session is replaced by a new one on the same device, with a new key
+ * exchange and the content keys loaded again (get_session_locked() replays every license and
+ * the application's key exchange into it); the decoder resumes at the next keyframe. The dead
+ * session stays allocated until stop (buffers in flight name it). An application's shared
+ * session cannot be replaced here: that is an error for the application to handle. */
+static gboolean
+handle_session_lost (GstSecdecrypt * self, const GstStructure * s)
+{
+  gpointer lost = NULL;
+  gint f, family = -1;
+  gboolean shared = FALSE;
+  guint n;
+
+  if (!gst_structure_get (s, "session", G_TYPE_POINTER, &lost, NULL) || lost == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  for (f = 0; f < N_FAMILIES; f++) {
+    if (self->sessions[f] == lost) {
+      family = f;
+      shared = self->session_shared[f];
+      if (!shared) {
+        g_ptr_array_add (self->retired, self->sessions[f]);
+        self->sessions[f] = NULL;
+        self->app_key_current[f] = FALSE;
+        if (self->refresh_family == f)
+          self->refresh_family = -1;
+      }
+    }
+  }
+  n = family >= 0 && !shared ? ++self->n_recoveries : self->n_recoveries;
+  g_mutex_unlock (&self->lock);
+  if (family < 0) {
+    GST_DEBUG_OBJECT (self, "session-lost for a session already replaced");
+    return TRUE;
+  }
+  if (shared) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("The application's protected session lost its keys"),
+        ("the TEE reports KEY_LOST for the %s session of the secdec.session context: the "
+            "application must create a new crypto session and negotiate again",
+            family_name (family)));
+    return TRUE;
+  }
+  GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
+      ("The protected session lost its keys; recovering with a new session"),
+      ("the TEE reports KEY_LOST for the %s session (recovery %u): a new crypto session is "
+          "created, the key exchange and the content keys are done again; the decoder resumes "
+          "at the next keyframe", family_name (family), n));
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self),
+          gst_structure_new ("secdec-session-lost", "cipher", G_TYPE_STRING,
+              family_name (family), "recovery", G_TYPE_UINT, n, NULL)));
+  return TRUE;
+}
+
+static gboolean
+gst_secdecrypt_src_event (GstBaseTransform * base, GstEvent * event)
+{
+  GstSecdecrypt *self = GST_SECDECRYPT (base);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM &&
+      gst_event_has_name (event, "secdec-session-lost")) {
+    gboolean ret = handle_session_lost (self, gst_event_get_structure (event));
+
+    gst_event_unref (event);
+    return ret;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (base, event);
+}
+
 static gboolean
 gst_secdecrypt_query (GstBaseTransform * base, GstPadDirection direction, GstQuery * query)
 {
@@ -1570,6 +1652,7 @@ gst_secdecrypt_finalize (GObject * object)
 
   close_all_locked (self);
   g_ptr_array_unref (self->licenses);
+  g_ptr_array_unref (self->retired);
   if (self->app_keys)
     g_array_unref (self->app_keys);
   if (self->context) {
@@ -1604,6 +1687,7 @@ gst_secdecrypt_init (GstSecdecrypt * self)
   self->key_timeout = DEFAULT_KEY_TIMEOUT;
   self->backend = GST_SECDEC_BACKEND_AUTO;
   self->licenses = g_ptr_array_new_with_free_func (free_license);
+  self->retired = g_ptr_array_new ();
   self->caps_family = FAMILY_CTR;
   self->refresh_family = -1;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -1762,6 +1846,7 @@ gst_secdecrypt_class_init (GstSecdecryptClass * klass)
   bt_class->prepare_output_buffer = GST_DEBUG_FUNCPTR (gst_secdecrypt_prepare_output_buffer);
   bt_class->transform = GST_DEBUG_FUNCPTR (gst_secdecrypt_transform);
   bt_class->sink_event = GST_DEBUG_FUNCPTR (gst_secdecrypt_sink_event);
+  bt_class->src_event = GST_DEBUG_FUNCPTR (gst_secdecrypt_src_event);
   bt_class->query = GST_DEBUG_FUNCPTR (gst_secdecrypt_query);
   bt_class->start = GST_DEBUG_FUNCPTR (gst_secdecrypt_start);
   bt_class->stop = GST_DEBUG_FUNCPTR (gst_secdecrypt_stop);

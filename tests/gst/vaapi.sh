@@ -92,27 +92,48 @@ hevc)
   decode_variants hevc "cenc 8" "cbcs 16" "cenc rot"
   ;;
 fallback)
-  # NOT registered (tests/gst/meson.build): qtdemux 1.22 does not deliver FFmpeg's cenc-aes-ctr
-  # output to secdecrypt usably (not-linked / no frames, with the software backend as well).
-  # FFmpeg's own cenc-aes-ctr output encrypts the slice headers: secdecrypt posts a warning
-  # and decrypts in software; frames identical to the clear file's.
+  # Content whose slice headers are encrypted (secdec-pack --encrypt-slice-headers: only length
+  # prefixes and NAL headers clear, as FFmpeg's CENC muxer does) cannot be decoded by hardware:
+  # secdecrypt backend=auto|vaapi posts a warning with the reason and decrypts in software;
+  # the frames must be identical to the reference decoder's on the clear file.
   for c in h264 hevc; do
     make_clear $c
-    sysff -i "$T/clear-$c.mp4" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY \
-      -encryption_kid $KID "$T/enc.mp4"
-    run "$T/out" "$T/enc.mp4" "$c" backend=vaapi "keys=$KID:$KEY" ||
-      { tail -n 5 "$T/out.err" >&2; fail "$c fallback: pipeline failed"; }
-    grep -q "^WARNING: from secdecrypt.*VA-API decode is not possible for this content: .*Falling back to the software backend" \
-      "$T/out.err" || fail "$c fallback: reason not posted"
     ref=avdec_h264; [ $c = hevc ] && ref=avdec_h265
     "$GST_FRAMEMD5" --timeout 60 "filesrc location=$T/clear-$c.mp4 ! qtdemux ! $ref ! appsink name=sink" \
       >"$T/ref" 2>"$T/ref.err" || fail "$c fallback: reference decode ($ref) failed"
-    [ "$(nframes "$T/out")" -eq "$CLEAR_FRAMES" ] || fail "$c fallback: $(nframes "$T/out") frames"
-    diff -q <(awk '/^[0-9]/ {print $1, $3}' "$T/out") <(awk '/^[0-9]/ {print $1, $3}' "$T/ref") >/dev/null ||
-      fail "$c fallback: frames differ from $ref on the clear file"
-    if grep -q '^slice' "$SECDEC_TEST_DRV_LOG" 2>/dev/null; then fail "$c fallback: VA-API decoded"; fi
-    echo "ok: $c ffmpeg cenc-aes-ctr -> software fallback ($(nframes "$T/out") frames identical), $(grep -o 'VA-API decode is not possible[^|]*' "$T/out.err" | head -n 1)"
+    for v in "cenc vaapi" "cbcs auto"; do
+      set -- $v
+      pack "$c" "$T/enc.mp4" --scheme "$1" --iv-size 16 --encrypt-slice-headers
+      run "$T/out" "$T/enc.mp4" "$c" backend=$2 "keys=$KID:$KEY" ||
+        { tail -n 5 "$T/out.err" >&2; fail "$c $v fallback: pipeline failed"; }
+      grep -q "^WARNING: from secdecrypt.*VA-API decode is not possible for this content: .*Falling back to the software backend" \
+        "$T/out.err" || fail "$c $v fallback: reason not posted"
+      [ "$(nframes "$T/out")" -eq "$CLEAR_FRAMES" ] || fail "$c $v fallback: $(nframes "$T/out") frames"
+      diff -q <(awk '/^[0-9]/ {print $1, $3}' "$T/out") <(awk '/^[0-9]/ {print $1, $3}' "$T/ref") >/dev/null ||
+        fail "$c $v fallback: frames differ from $ref on the clear file"
+      if grep -q '^slice' "$SECDEC_TEST_DRV_LOG" 2>/dev/null; then fail "$c $v fallback: VA-API decoded"; fi
+      echo "ok: $c $1 encrypted slice headers, backend=$2 -> software fallback ($(nframes "$T/out") frames identical to $ref), $(grep -o 'VA-API decode is not possible[^|]*' "$T/out.err" | head -n 1)"
+    done
   done
+  # backend=auto with no VA-API protected-content device: software, no warning needed
+  make_clear h264
+  pack h264 "$T/enc.mp4" --scheme cbcs
+  "$GST_FRAMEMD5" --timeout 60 "filesrc location=$T/clear-h264.mp4 ! qtdemux ! avdec_h264 ! appsink name=sink" \
+    >"$T/ref" 2>"$T/ref.err" || fail "reference decode failed"
+  mkdir -p "$T/nodrivers"
+  LIBVA_DRIVERS_PATH=$T/nodrivers run "$T/out" "$T/enc.mp4" h264 backend=auto "keys=$KID:$KEY" ||
+    { tail -n 5 "$T/out.err" >&2; fail "auto without a VA device: pipeline failed"; }
+  diff -q <(awk '/^[0-9]/ {print $1, $3}' "$T/out") <(awk '/^[0-9]/ {print $1, $3}' "$T/ref") >/dev/null ||
+    fail "auto without a VA device: frames differ from avdec_h264 on the clear file"
+  if grep -q '^slice' "$SECDEC_TEST_DRV_LOG" 2>/dev/null; then fail "auto without a VA device: VA-API decoded"; fi
+  echo "ok: backend=auto without a VA-API device -> software ($(nframes "$T/out") frames identical)"
+  # backend=vaapi with no VA-API protected-content device: a clear error, no frames
+  rc=0
+  LIBVA_DRIVERS_PATH=$T/nodrivers run "$T/out" "$T/enc.mp4" h264 backend=vaapi "keys=$KID:$KEY" || rc=$?
+  [ $rc -ne 0 ] || fail "backend=vaapi without a VA device: the pipeline succeeded"
+  grep -q "^ERROR: from secdecrypt.*The requested secdec backend is not available" "$T/out.err" ||
+    { tail -n 3 "$T/out.err" >&2; fail "backend=vaapi without a VA device: no clear error"; }
+  echo "ok: backend=vaapi without a VA-API device -> $(grep -m1 '^ERROR' "$T/out.err" | cut -c1-120)"
   ;;
 faults)
   make_clear h264

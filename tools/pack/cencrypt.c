@@ -62,8 +62,8 @@ int pack_encrypt_sample(pack_scheme scheme, const uint8_t key[16], const uint8_t
   for (size_t i = 0; i < nsubs; i++) {
     p += subs[i].clear;
     if (subs[i].enc) {
-      if (!ctr && subs[i].enc % 16)
-        goto out;
+      if (scheme == PACK_SCHEME_CBC1 && subs[i].enc % 16)
+        goto out; /* cbcs: a trailing partial block stays clear */
       /* cbcs restarts the chain with the IV at every subsample */
       if (scheme == PACK_SCHEME_CBCS && !EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv))
         goto out;

@@ -13,6 +13,7 @@ struct nalsplit {
   int nls; /* NAL length prefix size: 1, 2 or 4 */
   GstH264NalParser *h264;
   GstH265Parser *h265;
+  bool encrypt_slice_headers;
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -217,6 +218,8 @@ static long clear_head(nalsplit *ns, const uint8_t *data, size_t size, size_t of
                off);
         return -1;
       }
+      if (ns->encrypt_slice_headers)
+        return (long)nalu.header_bytes;
       return (long)(nalu.header_bytes + (slice.header_size + 7) / 8 +
                     slice.n_emulation_prevention_bytes);
     }
@@ -247,6 +250,8 @@ static long clear_head(nalsplit *ns, const uint8_t *data, size_t size, size_t of
     }
     long n = (long)(nalu.header_bytes + (slice.header_size + 7) / 8 +
                     slice.n_emulation_prevention_bytes);
+    if (ns->encrypt_slice_headers)
+      n = (long)nalu.header_bytes;
     gst_h265_slice_hdr_free(&slice);
     return n;
   }
@@ -257,6 +262,10 @@ static long clear_head(nalsplit *ns, const uint8_t *data, size_t size, size_t of
   }
   (void)nal_len;
   return 0;
+}
+
+void nalsplit_set_encrypt_slice_headers(nalsplit *ns, bool on) {
+  ns->encrypt_slice_headers = on;
 }
 
 int nalsplit_sample(nalsplit *ns, const uint8_t *data, size_t size, pack_sublist *out, char *err,
@@ -289,7 +298,8 @@ int nalsplit_sample(nalsplit *ns, const uint8_t *data, size_t size, pack_sublist
     size_t total = (size_t)ns->nls + nal_len;
     size_t enc = 0;
     if (head > 0 && (size_t)head < nal_len)
-      enc = (nal_len - (size_t)head) & ~(size_t)15;
+      enc = ns->encrypt_slice_headers ? nal_len - (size_t)head
+                                      : (nal_len - (size_t)head) & ~(size_t)15;
     pending += total - enc;
     if (enc) {
       if (emit(out, pending, (uint32_t)enc) < 0)

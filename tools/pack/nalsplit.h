@@ -5,6 +5,7 @@
 #ifndef SECDEC_PACK_NALSPLIT_H
 #define SECDEC_PACK_NALSPLIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,10 +32,17 @@ void nalsplit_free(nalsplit *ns);
 int nalsplit_length_size(const nalsplit *ns);
 
 /* Computes the subsamples of one sample into out (reset first). The subsamples
- * cover the sample exactly; every enc count is a multiple of 16. Returns 0, or -1
+ * cover the sample exactly; every enc count is a multiple of 16 (unless
+ * nalsplit_set_encrypt_slice_headers() is on). Returns 0, or -1
  * with err filled when the sample is malformed. */
 int nalsplit_sample(nalsplit *ns, const uint8_t *data, size_t size, pack_sublist *out, char *err,
                     size_t errlen);
+
+/* Testing only: keep only the length prefix and the NAL header of slice NAL units clear and
+ * encrypt the whole rest (slice header included, enc counts not multiples of 16), as FFmpeg's
+ * CENC muxer does. Valid for cenc, cens and cbcs (whose trailing partial block stays clear),
+ * not cbc1. Hardware decoders, which parse the slice headers themselves, cannot decode it. */
+void nalsplit_set_encrypt_slice_headers(nalsplit *ns, bool on);
 
 /* Replaces out with subsamples describing size bytes, all clear. */
 int pack_sublist_all_clear(pack_sublist *out, size_t size);

@@ -45,6 +45,7 @@ typedef struct options {
   int have_seed;
   uint64_t seed;
   int verbose;
+  int encrypt_slice_headers;
 } options;
 
 typedef struct sample_meta {
@@ -126,6 +127,11 @@ static void usage(FILE *f) {
       "                            version-1 pssh boxes at the end of moov\n"
       "      --seed N              derive IVs deterministically from N (for tests);\n"
       "                            default: random IVs from OpenSSL\n"
+      "      --encrypt-slice-headers\n"
+      "                            testing only: encrypt the slice headers too (only\n"
+      "                            length prefixes and NAL headers stay clear, like\n"
+      "                            FFmpeg's CENC muxer); hardware decoders cannot\n"
+      "                            decode such content\n"
       "  -v, --verbose             print the fragment plan\n"
       "  -h, --help                show this help\n"
       "\n"
@@ -172,7 +178,7 @@ static int parse_seconds(const char *s, double *out) {
 
 enum {
   OPT_KID = 256, OPT_KEY, OPT_KID2, OPT_KEY2, OPT_ROTATE, OPT_IVSIZE, OPT_CIV, OPT_FRAG,
-  OPT_LEAD, OPT_PSSH, OPT_SEED, OPT_JWK
+  OPT_LEAD, OPT_PSSH, OPT_SEED, OPT_JWK, OPT_ENCHDR
 };
 
 static int parse_options(int argc, char **argv, options *o) {
@@ -187,6 +193,7 @@ static int parse_options(int argc, char **argv, options *o) {
       {"clear-lead", required_argument, NULL, OPT_LEAD},
       {"pssh", required_argument, NULL, OPT_PSSH}, {"seed", required_argument, NULL, OPT_SEED},
       {"jwk", required_argument, NULL, OPT_JWK},   {"verbose", no_argument, NULL, 'v'},
+      {"encrypt-slice-headers", no_argument, NULL, OPT_ENCHDR},
       {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof(*o));
   o->scheme = PACK_SCHEME_CBCS;
@@ -262,6 +269,7 @@ static int parse_options(int argc, char **argv, options *o) {
       break;
     }
     case OPT_JWK: o->jwk = optarg; break;
+    case OPT_ENCHDR: o->encrypt_slice_headers = 1; break;
     case 'v': o->verbose = 1; break;
     case 'h': usage(stdout); exit(0);
     default: usage(stderr); return -1;
@@ -343,6 +351,11 @@ static int parse_options(int argc, char **argv, options *o) {
     }
     if (!o->iv_size_given)
       o->iv_size = 8;
+  }
+  if (o->encrypt_slice_headers && o->scheme == PACK_SCHEME_CBC1) {
+    die_msg("--encrypt-slice-headers needs --scheme cenc, cens or cbcs (cbc1 encrypts whole "
+            "blocks only)");
+    return -1;
   }
   return 0;
 }
@@ -1103,6 +1116,7 @@ int main(int argc, char **argv) {
     die_msg("%s: %s", j.opt.in, err);
     goto out;
   }
+  nalsplit_set_encrypt_slice_headers(j.ns, j.opt.encrypt_slice_headers != 0);
   if (package(&j) < 0)
     goto out;
   rc = 0;
