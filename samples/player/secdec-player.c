@@ -66,6 +66,7 @@ struct Player {
     gchar *uri;
     gchar *server_url;
     gchar *home;
+    gchar *backend;          /* secdecrypt's backend: auto, software, vaapi (NULL: default) */
     gchar *video_sink;
     gchar *y4m_path;
     gchar *snapshot_dir;
@@ -700,6 +701,8 @@ on_element_setup(GstElement *playbin, GstElement *element, gpointer data)
     g_object_set(element, "key-timeout", p->key_timeout_ms, NULL);
     if (p->home)
         g_object_set(element, "home", p->home, NULL);
+    if (p->backend)
+        gst_util_set_object_arg(G_OBJECT(element), "backend", p->backend);
     g_mutex_lock(&p->lock);
     if (p->decryptor)
         gst_object_unref(p->decryptor);
@@ -1018,6 +1021,9 @@ main(int argc, char **argv)
           "video sink description (default: autovideosink)", "DESC" },
         { "home", 0, 0, G_OPTION_ARG_FILENAME, &p->home,
           "secdec home of the device identity (default $SECDEC_HOME)", "DIR" },
+        { "backend", 0, 0, G_OPTION_ARG_STRING, &p->backend,
+          "decrypt/decode backend: auto (VA-API protected content when the device has it, "
+          "else software; default), software, vaapi", "NAME" },
         { "retries", 0, 0, G_OPTION_ARG_INT, &retries,
           "license request attempts before giving up (default 5)", "N" },
         { "http-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &p->http_timeout,
@@ -1063,6 +1069,11 @@ main(int argc, char **argv)
         key_timeout > 86400 || !(p->refresh_interval >= 0) || !(p->start >= 0) ||
         (p->refresh_interval > 0 && p->refresh_interval < 0.01)) {
         fprintf(stderr, "secdec-player: option out of range (try --help)\n");
+        return EXIT_USAGE;
+    }
+    if (p->backend && strcmp(p->backend, "auto") != 0 && strcmp(p->backend, "software") != 0 &&
+        strcmp(p->backend, "vaapi") != 0) {
+        fprintf(stderr, "secdec-player: --backend takes auto, software or vaapi\n");
         return EXIT_USAGE;
     }
     if (snapshots && !parse_snapshots(p, snapshots)) {
@@ -1230,6 +1241,7 @@ main(int argc, char **argv)
     g_free(p->uri);
     g_free(p->server_url);
     g_free(p->home);
+    g_free(p->backend);
     g_free(p->video_sink);
     g_free(p->y4m_path);
     g_free(p->snapshot_dir);
