@@ -23,7 +23,7 @@
 
 #include "secdec/secdec.h"
 
-#define SD_BACKEND_ABI 1
+#define SD_BACKEND_ABI 2
 #define SD_BACKEND_ENTRY_SYMBOL "secdec_backend_entry_v1"
 
 typedef struct SdBackendDevice SdBackendDevice;   /* the module's device */
@@ -78,6 +78,10 @@ typedef struct SdBackendOps {
     SecdecStatus (*has_content_key)(SdBackendSession *s, const uint8_t kid[SECDEC_KID_SIZE]);
     /** CheckCryptoSessionStatus. */
     SecdecStatus (*status)(SdBackendSession *s, SecdecCryptoSessionStatus *status);
+    /** StartSessionKeyRefresh: 16 random bytes from the TEE; FinishSessionKeyRefresh: the TEE
+     *  switches the session key and re-wraps the installed content keys (ABI 2). */
+    SecdecStatus (*refresh_start)(SdBackendSession *s, uint8_t random[SECDEC_KEY_SIZE]);
+    SecdecStatus (*refresh_finish)(SdBackendSession *s);
 } SdBackendOps;
 
 typedef const SdBackendOps *(*SdBackendEntry)(void);

@@ -318,8 +318,8 @@ SecdecStatus secdec_start_session_key_refresh(SecdecDevice *device, SecdecCrypto
     SESSION_PROLOGUE(device, session);
     if (!random || size != SECDEC_KEY_SIZE)
         return SECDEC_E_INVALIDARG;
-    if (session->hw)
-        return SECDEC_E_NOTIMPL; /* no TEE function for it yet (hw/README.md) */
+    if (session->hw) /* the TEE draws the number and keeps it (hw/README.md) */
+        return device->hw->refresh_start(session->hw, random);
     SecdecStatus st = SECDEC_OK;
     pthread_rwlock_wrlock(&session->lock);
     SdSessionSecrets *sec = session->sec;
@@ -341,7 +341,7 @@ SecdecStatus secdec_finish_session_key_refresh(SecdecDevice *device, SecdecCrypt
 {
     SESSION_PROLOGUE(device, session);
     if (session->hw)
-        return SECDEC_E_NOTIMPL;
+        return device->hw->refresh_finish(session->hw);
     SecdecStatus st = SECDEC_OK;
     pthread_rwlock_wrlock(&session->lock);
     SdSessionSecrets *sec = session->sec;

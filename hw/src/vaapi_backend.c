@@ -215,6 +215,7 @@ static SecdecStatus tee_status(uint32_t s)
     case SECDEC_VA_TEE_STATUS_KEY_EXCHANGE: return SECDEC_E_KEY_EXCHANGE;
     case SECDEC_VA_TEE_STATUS_NO_SESSION_KEY: return SECDEC_E_INVALIDCALL;
     case SECDEC_VA_TEE_STATUS_SESSION_LOST: return SECDEC_E_KEY_LOST;
+    case SECDEC_VA_TEE_STATUS_NO_REFRESH: return SECDEC_E_INVALIDCALL;
     default: return SECDEC_E_NOTIMPL;
     }
 }
@@ -474,7 +475,7 @@ static SecdecStatus b_caps(SdBackendDevice *d, const SecdecGuid *crypto, const S
         return st;
     caps->caps = SECDEC_CAPS_HARDWARE | SECDEC_CAPS_CONTENT_KEY | SECDEC_CAPS_PARTIAL_DECRYPTION |
                  SECDEC_CAPS_ENCRYPT_SLICEDATA_ONLY | SECDEC_CAPS_HARDWARE_TEARDOWN |
-                 SECDEC_CAPS_HARDWARE_DRM_COMMUNICATION;
+                 SECDEC_CAPS_HARDWARE_DRM_COMMUNICATION | SECDEC_CAPS_FRESHEN_SESSION_KEY;
     if (ctr)
         caps->caps |= SECDEC_CAPS_SEQUENTIAL_CTR_IV;
     caps->key_exchange_type_count = 2;
@@ -675,6 +676,63 @@ static SecdecStatus b_status(SdBackendSession *s, SecdecCryptoSessionStatus *sta
     return SECDEC_OK;
 }
 
+static SecdecStatus b_refresh_start(SdBackendSession *s, uint8_t random[SECDEC_KEY_SIZE])
+{
+    if (s->hw_protection)
+        return SECDEC_E_NOTAVAILABLE; /* the vendor DRM component owns that session's keys */
+    uint8_t r[SECDEC_KEY_SIZE];
+    uint32_t n = 0, tee = 0;
+    SecdecStatus st = exec(s, SECDEC_VA_TEE_FUNC_START_KEY_REFRESH, NULL, 0, r, sizeof(r), &n,
+                           &tee);
+    if (st == SECDEC_OK)
+        st = tee_status(tee);
+    if (st == SECDEC_OK && n != sizeof(r))
+        st = SECDEC_E_NOTAVAILABLE;
+    if (st == SECDEC_OK)
+        memcpy(random, r, sizeof(r));
+    return st;
+}
+
+/* The TEE switches the session key and re-wraps the installed content keys; s->lock is held
+ * across the call so that no key is installed with the old session key meanwhile. A frame
+ * whose encryption parameters were built before the switch fails: refresh between frames. */
+static SecdecStatus b_refresh_finish(SdBackendSession *s)
+{
+    if (s->hw_protection)
+        return SECDEC_E_NOTAVAILABLE;
+    pthread_mutex_lock(&s->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_keys; i++)
+        n += !s->keys[i].clear;
+    if (n > 256) {
+        pthread_mutex_unlock(&s->lock);
+        return SECDEC_E_INVALIDARG;
+    }
+    uint8_t *blobs = malloc(n ? 32 * n : 1), *rewrapped = blobs + 16 * n;
+    if (!blobs) {
+        pthread_mutex_unlock(&s->lock);
+        return SECDEC_E_OUTOFMEMORY;
+    }
+    for (size_t i = 0, k = 0; i < s->n_keys; i++)
+        if (!s->keys[i].clear)
+            memcpy(blobs + 16 * k++, s->keys[i].wrapped, 16);
+    uint32_t out = 0, tee = 0;
+    SecdecStatus st = exec(s, SECDEC_VA_TEE_FUNC_FINISH_KEY_REFRESH, n ? blobs : NULL,
+                           (uint32_t)(16 * n), n ? rewrapped : NULL, (uint32_t)(16 * n), &out,
+                           &tee);
+    if (st == SECDEC_OK)
+        st = tee_status(tee);
+    if (st == SECDEC_OK && out != 16 * n)
+        st = SECDEC_E_NOTAVAILABLE;
+    if (st == SECDEC_OK)
+        for (size_t i = 0, k = 0; i < s->n_keys; i++)
+            if (!s->keys[i].clear)
+                memcpy(s->keys[i].wrapped, rewrapped + 16 * k++, 16);
+    pthread_mutex_unlock(&s->lock);
+    free(blobs);
+    return st;
+}
+
 static const SdBackendOps vaapi_ops = {
     .abi = SD_BACKEND_ABI,
     .backend = SECDEC_BACKEND_VAAPI,
@@ -689,6 +747,8 @@ static const SdBackendOps vaapi_ops = {
     .remove_content_key = b_remove_content_key,
     .has_content_key = b_has_content_key,
     .status = b_status,
+    .refresh_start = b_refresh_start,
+    .refresh_finish = b_refresh_finish,
 };
 
 __attribute__((visibility("default"))) const SdBackendOps *secdec_backend_entry_v1(void);

@@ -6,7 +6,7 @@
 # display; the driver's fake TEE decrypts each slice and logs its SHA-256, compared with the
 # clear file's slices by va-slices-check.py (every slice whole and bit-exact, including those the
 # system libavcodec cuts short at 00 00 01/02 in the ciphertext — see hw/README.md).
-# Usage: vaapi.sh h264|hevc|fallback|faults, with GST_FRAMEMD5, SECDEC_PACK, LIBVA_DRIVERS_PATH,
+# Usage: vaapi.sh h264|hevc|fallback|lost|faults, with GST_FRAMEMD5, SECDEC_PACK, LIBVA_DRIVERS_PATH,
 # SECDEC_VA_TEST_DRIVER, SECDEC_BACKEND_PATH and the GStreamer test environment set.
 set -euo pipefail
 CASE=$1
@@ -134,6 +134,34 @@ fallback)
   grep -q "^ERROR: from secdecrypt.*The requested secdec backend is not available" "$T/out.err" ||
     { tail -n 3 "$T/out.err" >&2; fail "backend=vaapi without a VA device: no clear error"; }
   echo "ok: backend=vaapi without a VA-API device -> $(grep -m1 '^ERROR' "$T/out.err" | cut -c1-120)"
+  ;;
+lost)
+  # A simulated power event (test driver: SECDEC_TEST_DRV_LOSE_AFTER=N, once per process) loses
+  # every protected session: the decoder's picture fails, it finds the session KEY_LOST, asks
+  # secdecrypt (upstream event) for a new one, which negotiates and loads the keys again; the
+  # pictures up to the next keyframe are dropped. Exit 0, a warning naming the loss, every
+  # slice decrypted before and after bit-exact, the whole second GOP (1 s .. 2 s) present.
+  for c in h264 hevc; do
+    make_clear $c
+    for sc in cenc cbcs; do
+      pack "$c" "$T/enc.mp4" --scheme $sc --iv-size 16
+      SECDEC_TEST_DRV_LOSE_AFTER=12 run "$T/out" "$T/enc.mp4" "$c" backend=vaapi "keys=$KEYS" ||
+        { tail -n 5 "$T/out.err" >&2; fail "$c $sc: the pipeline did not recover"; }
+      grep -q "^WARNING: from secdecrypt.*lost its keys; recovering with a new session" "$T/out.err" ||
+        fail "$c $sc: no recovery warning"
+      grep -q "^WARNING: from $(dec $c).*dropped" "$T/out.err" ||
+        fail "$c $sc: the decoder did not say what it dropped"
+      ffmpeg -loglevel quiet -nostdin -y -i "$T/enc.mp4" -c copy -bsf:v ${c}_mp4toannexb -f $c "$T/enc.annexb"
+      summary=$("$HERE/va-slices-check.py" "$c" "$T/clear-$c.annexb" "$T/enc.annexb" \
+        "$SECDEC_TEST_DRV_LOG" --power-loss) || fail "$c $sc: the driver's slices are wrong"
+      n=$(nframes "$T/out")
+      second=$(awk '/^[0-9]/ && $2 >= 1000000000 {n++} END {print n+0}' "$T/out")
+      [ "$second" -eq 30 ] || fail "$c $sc: $second frames of the second GOP, expected 30"
+      [ "$n" -lt "$CLEAR_FRAMES" ] && [ "$n" -ge 36 ] ||
+        fail "$c $sc: $n frames (the clear file has $CLEAR_FRAMES; 12 decoded before the loss)"
+      echo "ok: $c $sc power loss after 12 pictures -> recovered, $n of $CLEAR_FRAMES frames; $summary"
+    done
+  done
   ;;
 faults)
   make_clear h264

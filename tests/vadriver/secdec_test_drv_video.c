@@ -38,6 +38,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -90,6 +91,8 @@ typedef struct PSession {
     bool alive;
     bool has_key;
     uint8_t session_key[16];
+    bool refresh_pending;     /* START_KEY_REFRESH drew refresh_random */
+    uint8_t refresh_random[16];
 } PSession;
 
 typedef struct Context {
@@ -1423,9 +1426,59 @@ static uint32_t tee_key_exchange(PSession *ps, const VAProtectedSessionBuffer *i
     if (ok) {
         memcpy(ps->session_key, out, 16);
         ps->has_key = true;
+        ps->refresh_pending = false; /* a new session key cancels a pending refresh */
     }
     OPENSSL_cleanse(out, sizeof(out));
     return ok ? SECDEC_VA_TEE_STATUS_OK : SECDEC_VA_TEE_STATUS_KEY_EXCHANGE;
+}
+
+/* FINISH_KEY_REFRESH: re-wraps the input keys from the current to the refreshed session key
+ * into `rewrapped`, then switches. Nothing changes on error. */
+static uint32_t tee_finish_refresh(PSession *ps, const VAProtectedSessionBuffer *in,
+                                   VAProtectedSessionBuffer *out)
+{
+    if (!ps->alive)
+        return SECDEC_VA_TEE_STATUS_SESSION_LOST;
+    if (!ps->has_key)
+        return SECDEC_VA_TEE_STATUS_NO_SESSION_KEY;
+    if (!ps->refresh_pending)
+        return SECDEC_VA_TEE_STATUS_NO_REFRESH;
+    if (in->data_size % 16 || in->data_size > 256 * 16 || (in->data_size && !in->data))
+        return SECDEC_VA_TEE_STATUS_BAD_INPUT;
+    if (out->max_data_size < in->data_size || (in->data_size && !out->data)) {
+        out->data_size = in->data_size;
+        return SECDEC_VA_TEE_STATUS_SHORT_BUFFER;
+    }
+    uint8_t next[16], *tmp = malloc(in->data_size ? in->data_size : 1);
+    Aes cur = {0}, nxt = {0};
+    for (int i = 0; i < 16; i++)
+        next[i] = ps->session_key[i] ^ ps->refresh_random[i];
+    bool ok = tmp && aes_init(&cur, ps->session_key) && aes_init(&nxt, next);
+    static const uint8_t zero[16];
+    for (uint32_t k = 0; ok && k < in->data_size / 16; k++) {
+        const uint8_t *w = (const uint8_t *)in->data + 16 * k;
+        uint8_t key[16];
+        if (memcmp(w, zero, 16) == 0) {
+            memcpy(tmp + 16 * k, zero, 16);
+            continue;
+        }
+        ok = aes_block(cur.dec, w, key) && aes_block(nxt.enc, key, tmp + 16 * k);
+        OPENSSL_cleanse(key, sizeof(key));
+    }
+    aes_free(&cur);
+    aes_free(&nxt);
+    if (ok) {
+        memcpy(out->data, tmp, in->data_size);
+        out->data_size = in->data_size;
+        memcpy(ps->session_key, next, 16);
+        OPENSSL_cleanse(ps->refresh_random, 16);
+        ps->refresh_pending = false;
+    }
+    OPENSSL_cleanse(next, sizeof(next));
+    if (tmp)
+        OPENSSL_cleanse(tmp, in->data_size ? in->data_size : 1);
+    free(tmp);
+    return ok ? SECDEC_VA_TEE_STATUS_OK : SECDEC_VA_TEE_STATUS_BAD_INPUT;
 }
 
 static uint32_t put_output(VAProtectedSessionBuffer *out, const void *data, size_t n)
@@ -1448,6 +1501,8 @@ static const char *tee_func_name(uint32_t f)
     case SECDEC_VA_TEE_FUNC_IS_SESSION_ALIVE: return "IS_SESSION_ALIVE";
     case SECDEC_VA_TEE_FUNC_CHECK_WRAPPED_KEY: return "CHECK_WRAPPED_KEY";
     case SECDEC_VA_TEE_FUNC_HW_PROTECTION: return "HW_PROTECTION";
+    case SECDEC_VA_TEE_FUNC_START_KEY_REFRESH: return "START_KEY_REFRESH";
+    case SECDEC_VA_TEE_FUNC_FINISH_KEY_REFRESH: return "FINISH_KEY_REFRESH";
     case SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION: return "TEST_INVALIDATE_SESSION";
     }
     return "?";
@@ -1514,6 +1569,26 @@ static VAStatus t_ProtectedSessionExecute(VADriverContextP ctx, VAProtectedSessi
         free(rev);
         break;
     }
+    case SECDEC_VA_TEE_FUNC_START_KEY_REFRESH:
+        if (!ps->alive)
+            status = SECDEC_VA_TEE_STATUS_SESSION_LOST;
+        else if (!ps->has_key)
+            status = SECDEC_VA_TEE_STATUS_NO_SESSION_KEY;
+        else if (out->max_data_size < 16 || !out->data) {
+            out->data_size = 16;
+            status = SECDEC_VA_TEE_STATUS_SHORT_BUFFER;
+        } else if (RAND_priv_bytes(ps->refresh_random, 16) != 1) {
+            status = SECDEC_VA_TEE_STATUS_BAD_INPUT;
+        } else {
+            ps->refresh_pending = true;
+            status = put_output(out, ps->refresh_random, 16);
+        }
+        break;
+    case SECDEC_VA_TEE_FUNC_FINISH_KEY_REFRESH:
+        status = tee_finish_refresh(ps, in, out);
+        if (status != SECDEC_VA_TEE_STATUS_OK && status != SECDEC_VA_TEE_STATUS_SHORT_BUFFER)
+            out->data_size = 0;
+        break;
     case SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION:
         ps->alive = false;
         ps->has_key = false;

@@ -426,7 +426,12 @@ START_TEST(test_key_exchange)
         ck_assert_mem_eq(pd, sample, 32);
         secdec_protected_buffer_release(&pb);
     }
-    ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd), SECDEC_E_NOTIMPL);
+    /* refresh runs in the TEE (test_key_refresh decodes across one) */
+    ck_assert_int_eq(secdec_finish_session_key_refresh(dev, s), SECDEC_E_INVALIDCALL);
+    ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 15, rnd), SECDEC_E_INVALIDARG);
+    ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd), SECDEC_OK);
+    ck_assert_int_eq(secdec_finish_session_key_refresh(dev, s), SECDEC_OK);
+    ck_assert_int_eq(secdec_finish_session_key_refresh(dev, s), SECDEC_E_INVALIDCALL);
     free(cert);
     secdec_crypto_session_destroy(&s);
     /* HW_PROTECTION: messages pass through to the TEE */
@@ -760,6 +765,73 @@ START_TEST(test_faults)
 }
 END_TEST
 
+/* Session-key refresh inside the TEE: the number comes from the TEE, the new key (old XOR
+ * number) takes effect at finish, content keys installed before stay valid (the TEE re-wraps
+ * them), keys installed after are wrapped with the new key, the all-zero KID follows the
+ * refreshed session key, and a lost session refuses. */
+START_TEST(test_key_refresh)
+{
+    SecdecDevice *dev = NULL;
+    ck_assert_int_eq(open_dev(SECDEC_BACKEND_VAAPI, &dev), SECDEC_OK);
+    uint8_t skey[16], k1[16], k2[16], rnd[16], rnd2[16];
+    uint8_t kid1[16] = {1}, kid2[16] = {2}, kid0[16] = {9}, zero[16] = {0};
+    RAND_bytes(k1, 16);
+    RAND_bytes(k2, 16);
+    SecdecCryptoSession *s = new_session(dev, &SECDEC_CRYPTO_TYPE_AES128_CTR, skey);
+    set_key(dev, s, kid1, skey, k1);
+    ck_assert_int_eq(secdec_crypto_session_set_content_key(dev, s, kid0, 16, zero), SECDEC_OK);
+    Va va;
+    va_open(dev, s, &va);
+    SecdecSubsample sub[2] = {{4, 60}, {4, 60}};
+    SecdecSampleInfo info;
+    secdec_sample_info_default(&info);
+    info.subsamples = sub;
+    info.n_subsamples = 2;
+    info.iv_size = 8;
+    size_t sizes[2] = {64, 64};
+    uint8_t clear[128], enc[128];
+    char want[1024];
+#define DECODE_OK(kid_, key_)                                                                     \
+    do {                                                                                         \
+        RAND_bytes(clear, 128);                                                                  \
+        RAND_bytes(info.iv, 8);                                                                  \
+        memcpy(info.kid, kid_, 16);                                                              \
+        cenc_encrypt(&info, key_, clear, enc, 128);                                              \
+        ck_assert_int_eq(va_decode(dev, s, &va, &info, enc, sizes, 2), 0);                       \
+        expected_log(clear, sizes, 2, "enc", want, sizeof(want));                                \
+        ck_assert_str_eq(read_log(), want);                                                      \
+    } while (0)
+    DECODE_OK(kid1, k1);
+    DECODE_OK(kid0, skey);
+    ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd2), SECDEC_OK);
+    ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd), SECDEC_OK); /* replaces */
+    ck_assert_mem_ne(rnd, rnd2, 16);
+    DECODE_OK(kid0, skey); /* nothing changes before finish */
+    ck_assert_int_eq(secdec_finish_session_key_refresh(dev, s), SECDEC_OK);
+    for (int i = 0; i < 16; i++)
+        skey[i] ^= rnd[i];
+    DECODE_OK(kid1, k1);   /* installed before the refresh: re-wrapped by the TEE */
+    DECODE_OK(kid0, skey); /* the session key itself: the refreshed one */
+    set_key(dev, s, kid2, skey, k2);
+    DECODE_OK(kid2, k2);   /* wrapped with the new session key */
+#undef DECODE_OK
+    /* a lost session refuses refreshes */
+    VADisplay dpy;
+    VAProtectedSessionID ps;
+    secdec_vaapi_session_get_display(dev, s, &dpy, &ps);
+    VAProtectedSessionExecuteBuffer x = {.function_id = SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION};
+    VABufferID b;
+    ck_assert_int_eq(vaCreateBuffer(dpy, ps, VAProtectedSessionExecuteBufferType, sizeof(x), 1, &x, &b), 0);
+    ck_assert_int_eq(vaProtectedSessionExecute(dpy, ps, b), 0);
+    vaDestroyBuffer(dpy, b);
+    ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd), SECDEC_E_KEY_LOST);
+    ck_assert_int_eq(secdec_finish_session_key_refresh(dev, s), SECDEC_E_KEY_LOST);
+    va_close(&va);
+    secdec_crypto_session_destroy(&s);
+    secdec_device_close(&dev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("hw");
@@ -773,6 +845,7 @@ int main(void)
     tcase_add_test(tc, test_key_exchange);
     tcase_add_loop_test(tc, test_decrypt_matrix, 0, (int)(sizeof(cases) / sizeof(cases[0])));
     tcase_add_test(tc, test_key_rotation_and_loss);
+    tcase_add_test(tc, test_key_refresh);
     tcase_add_test(tc, test_builder);
     tcase_add_test(tc, test_slice_headers);
     tcase_add_loop_test(tc, test_faults, 0, (int)(sizeof(faults) / sizeof(faults[0])));

@@ -60,6 +60,21 @@
  *  answers. The test driver echoes the input back, byte-reversed, so round trips are visible. */
 #define SECDEC_VA_TEE_FUNC_HW_PROTECTION (SECDEC_VA_TEE_FUNC_BASE + 5)
 
+/** Direct3D StartSessionKeyRefresh. Input: none. Output: 16 bytes, a fresh random number the
+ *  TEE keeps as this session's pending refresh (a second START replaces it). The session key
+ *  does not change yet. Status: OK, NO_SESSION_KEY, SESSION_LOST. */
+#define SECDEC_VA_TEE_FUNC_START_KEY_REFRESH (SECDEC_VA_TEE_FUNC_BASE + 6)
+
+/** Direct3D FinishSessionKeyRefresh. Input: N x 16 bytes (0 <= N <= 256), content keys
+ *  AES-128-ECB-wrapped with the current session key (the client's installed keys). The TEE
+ *  switches the session key to (current key XOR the pending random number) and outputs the N
+ *  keys re-wrapped with the new session key, in order (output.max_data_size >= 16 N), so that
+ *  keys installed before a refresh stay valid and never leave the TEE in clear. An all-zero
+ *  entry ("the session key itself") is output unchanged. Status: OK, NO_REFRESH (no START
+ *  since the last KEY_EXCHANGE / FINISH), NO_SESSION_KEY, SESSION_LOST, BAD_INPUT,
+ *  SHORT_BUFFER (nothing changed on any error). */
+#define SECDEC_VA_TEE_FUNC_FINISH_KEY_REFRESH (SECDEC_VA_TEE_FUNC_BASE + 7)
+
 /** Test drivers only: the session loses its keys as a real TEE does on a reset; from now on
  *  IS_SESSION_ALIVE answers DEAD and decryption with it fails. Input and output: none. */
 #define SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION (SECDEC_VA_TEE_FUNC_BASE + 0xff)
@@ -88,6 +103,7 @@ typedef struct SecdecVaTeeKeyExchange {
 #define SECDEC_VA_TEE_STATUS_NO_SESSION_KEY 4u   /**< no KEY_EXCHANGE yet */
 #define SECDEC_VA_TEE_STATUS_SESSION_LOST 5u     /**< the session's keys are gone */
 #define SECDEC_VA_TEE_STATUS_UNKNOWN_FUNCTION 6u /**< function id not implemented */
+#define SECDEC_VA_TEE_STATUS_NO_REFRESH 7u       /**< FINISH_KEY_REFRESH without a START */
 
 /*
  * Frame decryption
