@@ -12,8 +12,9 @@
  *    VAConfigAttribEncryption = SUBSAMPLE_CTR|SUBSAMPLE_CBC;
  *  - enough of the decode entrypoint for libavcodec's VA-API hwaccel: NV12 surfaces in plain
  *    memory, contexts, buffers, Begin/Render/EndPicture, images (derive, create + get).
- *    It does not decode: EndPicture fills the target surface with a pattern derived from the
- *    SHA-256 of the picture's (decrypted) slice data.
+ *    H.264 pictures are decoded (drv_decode_h264.c: parameter sets rebuilt from the VA buffers,
+ *    libavcodec); HEVC pictures, and H.264 ones that cannot be decoded, get a pattern derived
+ *    from the SHA-256 of the picture's (decrypted) slice data in the luma plane.
  *  - it decrypts the slice data of pictures rendered with a VAEncryptionParameterBufferType
  *    buffer and appends one line per slice to the file named by $SECDEC_TEST_DRV_LOG:
  *        slice <enc|clear> <sha256 of the clear slice data, hex> <size>
@@ -47,6 +48,8 @@
 #include <va/va_backend_prot.h>
 
 #include "secdec/va-tee.h"
+
+#include "drv_decode_h264.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -108,6 +111,7 @@ typedef struct Context {
     bool has_enc;
     VAEncryptionParameters enc;
     VAEncryptionSegmentInfo *enc_segments;
+    DrvH264 *h264; /* H.264 configs: the decoder (drv_decode_h264.c) */
 } Context;
 
 typedef struct Obj {
@@ -558,6 +562,7 @@ static VAStatus t_Terminate(VADriverContextP ctx)
             free(c->slices);
             free(c->slice_ends);
             free(c->enc_segments);
+            drv_h264_free(c->h264);
         }
         free(o->p);
     }
@@ -593,6 +598,28 @@ static VAStatus t_QueryConfigEntrypoints(VADriverContextP ctx, VAProfile profile
     return VA_STATUS_SUCCESS;
 }
 
+/* SECDEC_TEST_DRV_NO_ENCRYPTION=<item>[,<item>...]: VAConfigAttribEncryption without some
+ * types, to test front-ends on a device that cannot decrypt a profile or scheme. Items: h264,
+ * hevc (that codec's profiles have no encryption), ctr, cbc (no SUBSAMPLE_CTR / _CBC on any
+ * decode profile). Protected sessions keep both cipher modes. */
+static uint32_t enc_types(VAProfile profile)
+{
+    uint32_t types = ENC_TYPES;
+    const char *p = getenv("SECDEC_TEST_DRV_NO_ENCRYPTION");
+    bool hevc = profile == VAProfileHEVCMain;
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+        if (n == 4 && !strncmp(p, hevc ? "hevc" : "h264", 4))
+            types = 0;
+        else if (n == 3 && !strncmp(p, "ctr", 3))
+            types &= ~(uint32_t)VA_ENCRYPTION_TYPE_SUBSAMPLE_CTR;
+        else if (n == 3 && !strncmp(p, "cbc", 3))
+            types &= ~(uint32_t)VA_ENCRYPTION_TYPE_SUBSAMPLE_CBC;
+        p += n + (p[n] == ',');
+    }
+    return types ? types : VA_ATTRIB_NOT_SUPPORTED;
+}
+
 static uint32_t attrib_value(VAProfile profile, VAEntrypoint ep, VAConfigAttribType type)
 {
     if (profile == VAProfileProtected && ep == VAEntrypointProtectedContent) {
@@ -608,7 +635,7 @@ static uint32_t attrib_value(VAProfile profile, VAEntrypoint ep, VAConfigAttribT
     if (is_decode_profile(profile) && ep == VAEntrypointVLD) {
         switch ((int)type) {
         case VAConfigAttribRTFormat: return VA_RT_FORMAT_YUV420;
-        case VAConfigAttribEncryption: return ENC_TYPES;
+        case VAConfigAttribEncryption: return enc_types(profile);
         default: return VA_ATTRIB_NOT_SUPPORTED;
         }
     }
@@ -852,13 +879,20 @@ static VAStatus t_CreateContext(VADriverContextP ctx, VAConfigID config, int w, 
     Context *c = st == VA_STATUS_SUCCESS ? calloc(1, sizeof(*c)) : NULL;
     if (st == VA_STATUS_SUCCESS && !c)
         st = VA_STATUS_ERROR_ALLOCATION_FAILED;
+    if (c && drv_h264_profile(cfg->profile) && !(c->h264 = drv_h264_new(cfg->profile))) {
+        free(c);
+        c = NULL;
+        st = VA_STATUS_ERROR_ALLOCATION_FAILED;
+    }
     if (c) {
         c->config = config;
         c->target = VA_INVALID_ID;
         c->session = VA_INVALID_ID;
         st = obj_add(d, OBJ_CONTEXT, c, id);
-        if (st != VA_STATUS_SUCCESS)
+        if (st != VA_STATUS_SUCCESS) {
+            drv_h264_free(c->h264);
             free(c);
+        }
     }
     pthread_mutex_unlock(&d->lock);
     return st;
@@ -872,6 +906,7 @@ static void picture_reset(Context *c)
     free(c->enc_segments);
     c->enc_segments = NULL;
     c->in_picture = false;
+    drv_h264_picture_reset(c->h264);
 }
 
 static VAStatus t_DestroyContext(VADriverContextP ctx, VAContextID id)
@@ -885,6 +920,7 @@ static VAStatus t_DestroyContext(VADriverContextP ctx, VAContextID id)
     picture_reset(c);
     free(c->slices);
     free(c->slice_ends);
+    drv_h264_free(c->h264);
     free(c);
     return VA_STATUS_SUCCESS;
 }
@@ -1077,6 +1113,8 @@ static VAStatus render_one(Context *c, Buffer *b)
         }
         c->enc.segment_info = c->enc_segments;
         c->has_enc = true;
+    } else if (c->h264) { /* picture, IQ matrix, slice parameters */
+        return drv_h264_render(c->h264, b->type, b->data, b->size, b->num_elements, c->n_slices);
     }
     return VA_STATUS_SUCCESS;
 }
@@ -1098,6 +1136,20 @@ static VAStatus t_RenderPicture(VADriverContextP ctx, VAContextID id, VABufferID
     }
     pthread_mutex_unlock(&d->lock);
     return st;
+}
+
+/* Caller holds the lock. Logs "error decode <reason>" when the picture cannot be decoded, and
+ * with $SECDEC_TEST_DRV_LOG_PICTURES=1 "picture decoded <surface> <width>x<height>". */
+static void decode_h264(Context *c, Surface *s)
+{
+    char why[128];
+    int r = drv_h264_end_picture(c->h264, c->slices, c->slice_ends, c->n_slices, s->data,
+                                 s->width, s->height, why, sizeof(why));
+    const char *pictures = getenv("SECDEC_TEST_DRV_LOG_PICTURES");
+    if (r == DRV_H264_FAILED)
+        drv_log("error decode %s\n", why);
+    else if (r == DRV_H264_DECODED && pictures && strcmp(pictures, "1") == 0)
+        drv_log("picture decoded %u %dx%d\n", c->target, s->width, s->height);
 }
 
 static VAStatus t_EndPicture(VADriverContextP ctx, VAContextID id)
@@ -1127,11 +1179,14 @@ static VAStatus t_EndPicture(VADriverContextP ctx, VAContextID id)
         }
         char hex[65];
         hexsha(c->slices ? c->slices : raw, c->slices_size, hex, raw);
-        /* No real decode: the picture is a pattern made from its clear bitstream. */
+        /* HEVC, and H.264 pictures that cannot be decoded: a pattern made from the clear
+         * bitstream. H.264: decoded with libavcodec (drv_decode_h264.c). */
         Surface *s = obj_get(d, c->target, OBJ_SURFACE);
         if (s)
             for (size_t i = 0; i < (size_t)s->width * s->height; i++)
                 s->data[i] = raw[i % 32];
+        if (s && c->h264)
+            decode_h264(c, s);
     }
     picture_reset(c);
     pthread_mutex_unlock(&d->lock);

@@ -503,6 +503,96 @@ START_TEST(test_tee_dir)
 }
 END_TEST
 
+/* One H.264 picture through the driver's decoder (drv_decode_h264.c): picture + slice
+ * parameters + one slice; returns the driver log. */
+static const char *h264_picture(Dec *d, const VAPictureParameterBufferH264 *pp, const uint8_t *nal,
+                                unsigned n)
+{
+    VASliceParameterBufferH264 sp = {.slice_data_size = n, .slice_data_flag = VA_SLICE_DATA_FLAG_ALL};
+    VABufferID b[3];
+    fresh_log("h264");
+    ck_assert_int_eq(vaCreateBuffer(dpy, d->ctx, VAPictureParameterBufferType, sizeof(*pp), 1,
+                                    (void *)pp, &b[0]),
+                     0);
+    ck_assert_int_eq(vaCreateBuffer(dpy, d->ctx, VASliceParameterBufferType, sizeof(sp), 1, &sp, &b[1]), 0);
+    ck_assert_int_eq(vaCreateBuffer(dpy, d->ctx, VASliceDataBufferType, n, 1, (void *)nal, &b[2]), 0);
+    ck_assert_int_eq(vaBeginPicture(dpy, d->ctx, d->surf), 0);
+    ck_assert_int_eq(vaRenderPicture(dpy, d->ctx, b, 3), 0);
+    ck_assert_int_eq(vaEndPicture(dpy, d->ctx), 0);
+    for (int i = 0; i < 3; i++)
+        vaDestroyBuffer(dpy, b[i]);
+    return read_log();
+}
+
+/* Pictures the decoder cannot decode: "error decode <reason>" logged, the surface keeps the
+ * pattern (its luma starts with the SHA-256 of the slice data). Decoded pixels are tested
+ * end to end by va-pixels.sh. */
+START_TEST(test_h264_decode_errors)
+{
+    Dec d;
+    dec_open(&d);
+    VAPictureParameterBufferH264 pp = {0};
+    pp.CurrPic.picture_id = d.surf;
+    pp.picture_width_in_mbs_minus1 = 3; /* 64x48 */
+    pp.picture_height_in_mbs_minus1 = 2;
+    pp.num_ref_frames = 1;
+    pp.seq_fields.bits.chroma_format_idc = 1;
+    pp.seq_fields.bits.frame_mbs_only_flag = 1;
+    pp.seq_fields.bits.direct_8x8_inference_flag = 1;
+    /* IDR, I slice, PPS 0, frame_num 0, idr_pic_id 0, poc lsb 0, no long-term marking,
+     * slice_qp_delta 0, then macroblock data that is not a valid picture */
+    static const uint8_t idr[] = {0x65, 0x88, 0x84, 0x21, 0xa5, 0x5a, 0xc3, 0x3c, 0x0f, 0xf0,
+                                  0x96, 0x69, 0x81, 0x18};
+    static const uint8_t sei[] = {0x06, 0x05, 0x01, 0x80};
+    static const uint8_t cut[] = {0x65, 0x00};
+    static const struct {
+        const uint8_t *nal;
+        unsigned n;
+        unsigned poc_type, width_mbs;
+        const char *reason; /* NULL: libavcodec's verdict */
+    } cases[] = {
+        {sei, sizeof(sei), 0, 4, "slice-nal-type"},
+        {cut, 1, 0, 4, "slice-too-short"},
+        {cut, sizeof(cut), 0, 4, "slice-header"},
+        {idr, sizeof(idr), 1, 4, "pic-order-cnt-type-1"},
+        {idr, sizeof(idr), 0, 8, "surface-too-small 64x48 for 128x48"},
+        {idr, sizeof(idr), 0, 4, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pp.seq_fields.bits.pic_order_cnt_type = cases[i].poc_type;
+        pp.picture_width_in_mbs_minus1 = (uint16_t)(cases[i].width_mbs - 1);
+        const char *log = h264_picture(&d, &pp, cases[i].nal, cases[i].n);
+        const char *e = strstr(log, "\nerror decode ");
+        ck_assert_msg(e && !strstr(e + 1, "\nerror"), "case %zu: %s", i, log);
+        if (cases[i].reason) {
+            char want[128];
+            snprintf(want, sizeof(want), "\nerror decode %s\n", cases[i].reason);
+            ck_assert_msg(strcmp(e, want) == 0, "case %zu: %s", i, log);
+        } else {
+            ck_assert_msg(strncmp(e, "\nerror decode libavcodec-", 25) == 0 ||
+                              strncmp(e, "\nerror decode avcodec-send-packet ", 34) == 0,
+                          "case %zu: %s", i, log);
+        }
+        VAImage im;
+        uint8_t *px, md[32];
+        unsigned len = 32;
+        EVP_Digest(cases[i].nal, cases[i].n, md, &len, EVP_sha256(), NULL);
+        ck_assert_int_eq(vaDeriveImage(dpy, d.surf, &im), 0);
+        ck_assert_int_eq(vaMapBuffer(dpy, im.buf, (void **)&px), 0);
+        ck_assert_msg(memcmp(px, md, 32) == 0, "case %zu: the pattern was overwritten", i);
+        vaUnmapBuffer(dpy, im.buf);
+        vaDestroyImage(dpy, im.image_id);
+    }
+    /* no picture parameter buffer (as in test_decrypt_slices): nothing decoded, nothing logged */
+    size_t n = sizeof(idr);
+    fresh_log("h264");
+    ck_assert_int_eq(render(&d, idr, &n, 1, NULL, NULL), 0);
+    ck_assert_ptr_null(strstr(read_log(), "decode"));
+    dec_close(&d);
+    unsetenv("SECDEC_TEST_DRV_LOG");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vadriver");
@@ -513,6 +603,7 @@ int main(void)
     tcase_add_test(tc, test_tee_protocol);
     tcase_add_test(tc, test_decrypt_slices);
     tcase_add_test(tc, test_fault_knob);
+    tcase_add_test(tc, test_h264_decode_errors);
     tcase_add_loop_test(tc, test_tee_dir, 0, 2);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
