@@ -18,7 +18,12 @@
  * libsecdec-vaapi's wrapped VADisplay (secdec_vaapi_decode_display_create) as an
  * AVHWDeviceContext, get_format -> AV_PIX_FMT_VAAPI, one thread; each sample is registered with
  * secdec_vaapi_decode_display_set_sample() while libavcodec renders it (the TEE decrypts the
- * slice data in the driver) and frames are downloaded to system memory (NV12).
+ * slice data in the driver). libavcodec decodes into the surfaces of a GstVaPool on a
+ * GstVaDisplay wrapping that same VADisplay (gstsecdecva.c). Output: those very buffers as
+ * video/x-raw(memory:VAMemory) when downstream accepts it (the va decoders' rule), else the
+ * surfaces are read into system memory - which fails with a clear error when the driver does
+ * not let protected surfaces out. The display is shared with downstream va elements through
+ * the gst.va.display.handle context (context queries, GST_MESSAGE_HAVE_CONTEXT).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,17 +32,15 @@
 #include "gstsecdecviddec.h"
 #include "gstsecdecmemory.h"
 #include "gstsecdeccontext.h"
+#ifdef HAVE_SECDEC_VAAPI
+#include "gstsecdecva.h"
+#endif
 
 #include <string.h>
 #include <gst/video/video.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/log.h>
-#ifdef HAVE_SECDEC_VAAPI
-#include <libavutil/hwcontext.h>
-#include <libavutil/hwcontext_vaapi.h>
-#include <secdec/vaapi.h>
-#endif
 #include <stdarg.h>
 
 G_STATIC_ASSERT (SECDEC_PROTECTED_BUFFER_PADDING >= AV_INPUT_BUFFER_PADDING_SIZE);
@@ -49,6 +52,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_secdec_viddec_debug);
 
 #define SRC_CAPS GST_VIDEO_CAPS_MAKE ("{ I420, NV12, I420_10LE, P010_10LE, I420_12LE, " \
     "Y42B, I422_10LE, Y444, Y444_10LE, GRAY8 }")
+/* the surfaces of the VA-API path (H.264 and HEVC) */
+#define VA_SRC_CAPS GST_VIDEO_CAPS_MAKE_WITH_FEATURES ("memory:VAMemory", "{ NV12, P010_10LE }")
 
 typedef struct
 {
@@ -104,11 +109,22 @@ typedef struct
   /* VA-API mode (streaming thread) */
   gboolean va;
 #ifdef HAVE_SECDEC_VAAPI
-  SecdecVaapiDecodeDisplay *vadd;       /* owned by va_device_ref (its free callback) */
-  AVBufferRef *va_device_ref;
-  AVFrame *sw_frame;
+  GstSecdecVa *va_ctx;          /* display, device context, surface pool */
+  GstVaDisplay *va_display;     /* object lock: what context queries get */
+  gboolean va_output;           /* memory:VAMemory negotiated */
+  gchar *va_fail;               /* why get_format() failed */
+  /* KEY_LOST recovery: the session of the sample being decoded; after a loss, the lost
+   * session and frames are dropped until a keyframe arrives with a new session */
+  SecdecDevice *cur_device;
+  SecdecCryptoSession *cur_session;
+  SecdecCryptoSession *lost_session;
+  gboolean wait_keyframe;
+  guint n_lost_dropped;
 #endif
 } GstSecdecVidDec;
+
+/* send_packet(): the picture failed because the TEE lost the protected session */
+#define FLOW_SESSION_LOST GST_FLOW_CUSTOM_SUCCESS
 
 typedef struct
 {
@@ -157,80 +173,102 @@ pix_fmt_to_gst (enum AVPixelFormat f)
 
 /* ---- libavcodec context ------------------------------------------------------------------ */
 
+/* retire: the element stops, the VA device goes next (gst_secdec_va_retire) */
 static void
-close_codec (GstSecdecVidDec * self)
+close_codec_full (GstSecdecVidDec * self, gboolean retire)
 {
   avcodec_free_context (&self->ctx);
 #ifdef HAVE_SECDEC_VAAPI
-  /* the wrapped display is freed with the last reference (frames are gone with the codec) */
-  av_buffer_unref (&self->va_device_ref);
-  self->vadd = NULL;
+  {
+    GstVaDisplay *display;
+
+    /* libavcodec's frames are gone with the codec; buffers still downstream keep the
+     * display (and the decode display it wraps) alive through their allocator */
+    if (retire)
+      g_clear_pointer (&self->va_ctx, gst_secdec_va_retire);
+    else
+      g_clear_pointer (&self->va_ctx, gst_secdec_va_free);
+    GST_OBJECT_LOCK (self);
+    display = self->va_display;
+    self->va_display = NULL;
+    GST_OBJECT_UNLOCK (self);
+    gst_clear_object (&display);
+    self->va_output = FALSE;
+    g_clear_pointer (&self->va_fail, g_free);
+  }
 #endif
   self->va = FALSE;
   self->out_pix_fmt = AV_PIX_FMT_NONE;
   self->out_width = self->out_height = 0;
 }
 
-#ifdef HAVE_SECDEC_VAAPI
 static void
-va_device_free (AVHWDeviceContext * ctx)
+close_codec (GstSecdecVidDec * self)
 {
-  SecdecVaapiDecodeDisplay *dd = ctx->user_opaque;
-
-  secdec_vaapi_decode_display_free (&dd);
+  close_codec_full (self, FALSE);
 }
 
+#ifdef HAVE_SECDEC_VAAPI
+static void
+va_set_fail (GstSecdecVidDec * self, gchar * why)
+{
+  g_free (self->va_fail);
+  self->va_fail = why;
+}
+
+/* libavcodec found the stream's parameters: decode into surfaces of our GstVaPool */
 static enum AVPixelFormat
 va_get_format (AVCodecContext * ctx, const enum AVPixelFormat *fmts)
 {
+  GstSecdecVidDec *self = ctx->opaque;
   const enum AVPixelFormat *p;
+  gchar *error = NULL;
 
   for (p = fmts; *p != AV_PIX_FMT_NONE; p++)
     if (*p == AV_PIX_FMT_VAAPI)
-      return *p;
-  av_log (ctx, AV_LOG_ERROR, "The VA-API hwaccel cannot decode this stream (profile or "
-      "format not supported by the device).\n");
-  return AV_PIX_FMT_NONE;
+      break;
+  if (*p != AV_PIX_FMT_VAAPI) {
+    va_set_fail (self, g_strdup ("the VA-API hwaccel cannot decode this stream (profile or "
+            "format not supported by the device)"));
+    return AV_PIX_FMT_NONE;
+  }
+  if (!gst_secdec_va_setup_frames (self->va_ctx, ctx, &error)) {
+    va_set_fail (self, error);
+    return AV_PIX_FMT_NONE;
+  }
+  va_set_fail (self, NULL);
+  return AV_PIX_FMT_VAAPI;
 }
 
-/* The AVHWDeviceContext (VAAPI) on libsecdec-vaapi's wrapped display for meta's session. */
+/* The VA display and libavcodec's device context for meta's device. */
 static gboolean
 va_open_device (GstSecdecVidDec * self, const GstSecdecSampleMeta * meta)
 {
-  SecdecVaapiDecodeDisplay *dd = NULL;
-  AVHWDeviceContext *dctx;
-  AVBufferRef *ref;
-  VADisplay dpy = NULL;
-  SecdecStatus st;
-  int r;
+  gchar *error = NULL;
 
-  st = secdec_vaapi_decode_display_create (meta->device, meta->session, &dd, &dpy);
-  if (st != SECDEC_OK) {
+  self->va_ctx = gst_secdec_va_new (meta->device, meta->session, &error);
+  if (self->va_ctx == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Cannot create the protected VA-API display"), ("%s (%s)",
-            secdec_status_to_string (st), secdec_status_name (st)));
+        ("Cannot create the protected VA-API display"), ("%s", error));
+    g_free (error);
     return FALSE;
   }
-  ref = av_hwdevice_ctx_alloc (AV_HWDEVICE_TYPE_VAAPI);
-  if (ref == NULL) {
-    secdec_vaapi_decode_display_free (&dd);
-    return FALSE;
-  }
-  dctx = (AVHWDeviceContext *) ref->data;
-  dctx->user_opaque = dd;
-  dctx->free = va_device_free;
-  ((AVVAAPIDeviceContext *) dctx->hwctx)->display = dpy;
-  r = av_hwdevice_ctx_init (ref);
-  if (r < 0) {
-    av_buffer_unref (&ref);     /* frees dd */
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Cannot create the protected VA-API display"),
-        ("av_hwdevice_ctx_init: %s", av_err2str (r)));
-    return FALSE;
-  }
-  self->va_device_ref = ref;
-  self->vadd = dd;
   return TRUE;
+}
+
+/* Context queries (either pad) for gst.va.display.handle get the display we decode on. */
+static gboolean
+va_context_query (GstSecdecVidDec * self, GstQuery * query)
+{
+  GstVaDisplay *display;
+  gboolean ret;
+
+  GST_OBJECT_LOCK (self);
+  display = self->va_display ? gst_object_ref (self->va_display) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  ret = gst_va_handle_context_query (GST_ELEMENT (self), query, display);
+  gst_clear_object (&display);
+  return ret;
 }
 #endif
 
@@ -284,10 +322,12 @@ open_codec (GstSecdecVidDec * self, const GstSecdecSampleMeta * meta)
       return FALSE;
     }
     /* One thread: each packet's pictures are rendered while its encryption info is
-     * registered with the display. */
+     * registered with the display. Frames are surfaces of our GstVaPool. */
     self->ctx->thread_count = 1;
+    self->ctx->opaque = self;
     self->ctx->get_format = va_get_format;
-    self->ctx->hw_device_ctx = av_buffer_ref (self->va_device_ref);
+    self->ctx->get_buffer2 = gst_secdec_va_get_buffer2;
+    self->ctx->hw_device_ctx = gst_secdec_va_ref_device (self->va_ctx);
     if (self->ctx->hw_device_ctx == NULL) {
       close_codec (self);
       return FALSE;
@@ -309,6 +349,18 @@ open_codec (GstSecdecVidDec * self, const GstSecdecSampleMeta * meta)
   GST_INFO_OBJECT (self, "opened libavcodec %s%s, %d threads (type %d), extradata %d bytes",
       codec->name, self->va ? " on the VA-API hwaccel (protected session attached)" : "",
       self->ctx->thread_count, self->ctx->active_thread_type, self->ctx->extradata_size);
+#ifdef HAVE_SECDEC_VAAPI
+  if (self->va) {
+    GstVaDisplay *display = gst_secdec_va_get_display (self->va_ctx);
+
+    GST_OBJECT_LOCK (self);
+    gst_object_replace ((GstObject **) & self->va_display, GST_OBJECT (display));
+    GST_OBJECT_UNLOCK (self);
+    /* like the va elements: downstream va elements (vapostproc, vah264enc, ...) that ask
+     * later, and the pipeline, learn the display the surfaces live on */
+    gst_va_element_propagate_display_context (GST_ELEMENT (self), display);
+  }
+#endif
   return TRUE;
 }
 
@@ -337,25 +389,32 @@ update_latency (GstSecdecVidDec * self)
 
 /* ---- output -------------------------------------------------------------------------------- */
 
+/* @fmt: the format of a hardware frame's surfaces; GST_VIDEO_FORMAT_UNKNOWN: from f->format */
 static gboolean
-ensure_output_state (GstSecdecVidDec * self, const AVFrame * f)
+ensure_output_state (GstSecdecVidDec * self, const AVFrame * f, GstVideoFormat fmt)
 {
   GstVideoDecoder *dec = GST_VIDEO_DECODER (self);
   GstVideoCodecState *state;
-  GstVideoFormat fmt;
   gint par_n = f->sample_aspect_ratio.num, par_d = f->sample_aspect_ratio.den;
   GstVideoColorimetry *c;
+  gboolean pool_changed = FALSE;
 
   if (par_n <= 0 || par_d <= 0) {
     par_n = self->input_state->info.par_n;
     par_d = self->input_state->info.par_d;
   }
-  if (f->format == self->out_pix_fmt && f->width == self->out_width
+#ifdef HAVE_SECDEC_VAAPI
+  /* new surfaces (format or size): decide_allocation must see the new pool */
+  if (self->va_ctx)
+    pool_changed = gst_secdec_va_take_pool_changed (self->va_ctx);
+#endif
+  if (!pool_changed && f->format == self->out_pix_fmt && f->width == self->out_width
       && f->height == self->out_height && par_n == self->out_par_n
       && par_d == self->out_par_d && gst_pad_has_current_caps (dec->srcpad))
     return TRUE;
 
-  fmt = pix_fmt_to_gst (f->format);
+  if (fmt == GST_VIDEO_FORMAT_UNKNOWN)
+    fmt = pix_fmt_to_gst (f->format);
   if (fmt == GST_VIDEO_FORMAT_UNKNOWN) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported decoded pixel format %s",
             av_get_pix_fmt_name (f->format)), (NULL));
@@ -427,6 +486,105 @@ copy_frame (GstSecdecVidDec * self, const AVFrame * f, GstBuffer * out)
   return TRUE;
 }
 
+#ifdef HAVE_SECDEC_VAAPI
+/* One VAAPI frame out: the buffer libavcodec decoded into (memory:VAMemory), or its surface read
+ * into a system-memory buffer. Consumes @out. */
+static GstFlowReturn
+output_va_frame (GstSecdecVidDec * self, GstVideoCodecFrame * out, AVFrame * f)
+{
+  GstVideoDecoder *dec = GST_VIDEO_DECODER (self);
+  GstBuffer *vabuf = gst_secdec_va_frame_buffer (f);
+  GstVideoFormat fmt = gst_secdec_va_frame_format (f);
+  gboolean corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) != 0;
+  GstVideoCodecState *state;
+  GstSecdecVaReadResult rr;
+  GstVideoFrame vf;
+  gchar *detail = NULL;
+  GstFlowReturn ret;
+
+  if (vabuf == NULL || fmt == GST_VIDEO_FORMAT_UNKNOWN) {
+    gst_video_decoder_release_frame (dec, out);
+    GST_ELEMENT_ERROR (self, STREAM, DECODE, ("VA-API protected decode failed: libavcodec "
+            "output a frame that is not one of the decoder's surfaces"), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  if (!ensure_output_state (self, f, fmt)) {
+    gst_video_decoder_release_frame (dec, out);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  /* downstream asked to renegotiate: choose VAMemory or system memory before this frame is
+   * made (GstVideoDecoder would otherwise renegotiate in finish_frame, after the choice) */
+  if (gst_pad_check_reconfigure (dec->srcpad) && !gst_video_decoder_negotiate (dec)) {
+    gst_pad_mark_reconfigure (dec->srcpad);
+    gst_video_decoder_release_frame (dec, out);
+    return GST_PAD_IS_FLUSHING (dec->srcpad) ? GST_FLOW_FLUSHING : GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (gst_video_decoder_get_max_decode_time (dec, out) < 0) {
+    GST_LOG_OBJECT (self, "dropping late frame %u", out->system_frame_number);
+    return gst_video_decoder_drop_frame (dec, out);
+  }
+
+  if (!self->va_output) {
+    ret = gst_video_decoder_allocate_output_frame (dec, out);
+    if (ret != GST_FLOW_OK) {
+      gst_video_decoder_release_frame (dec, out);
+      return ret;
+    }
+  }
+  /* (a reconfigure that came meanwhile may have been handled by the allocation) */
+  if (self->va_output) {
+    /* zero copy: the very surface libavcodec decoded into. libavcodec keeps its own
+     * reference while the picture is a reference; the GstBuffer returns to the GstVaPool
+     * when the last of libavcodec and downstream lets go. */
+    GST_LOG_OBJECT (self, "frame %u pts %" G_GUINT64_FORMAT ": libavcodec surface %#x "
+        "pushed as memory:VAMemory (buffer %p)", out->system_frame_number, out->pts,
+        (guint) (uintptr_t) f->data[3], vabuf);
+    gst_buffer_replace (&out->output_buffer, vabuf);
+    av_frame_unref (f);
+    if (corrupt) {
+      /* not on the pool's buffer while libavcodec shares it */
+      out->output_buffer = gst_buffer_make_writable (out->output_buffer);
+      GST_BUFFER_FLAG_SET (out->output_buffer, GST_BUFFER_FLAG_CORRUPTED);
+    }
+    return gst_video_decoder_finish_frame (dec, out);
+  }
+
+  /* system memory: only where the driver lets the decoded picture out */
+  state = gst_video_decoder_get_output_state (dec);
+  if (state == NULL || !gst_video_frame_map (&vf, &state->info, out->output_buffer,
+          GST_MAP_WRITE)) {
+    g_clear_pointer (&state, gst_video_codec_state_unref);
+    gst_video_decoder_release_frame (dec, out);
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  rr = gst_secdec_va_download (self->va_ctx, f, &vf, &detail);
+  gst_video_frame_unmap (&vf);
+  gst_video_codec_state_unref (state);
+  switch (rr) {
+    case GST_SECDEC_VA_READ_OK:
+      break;
+    case GST_SECDEC_VA_READ_FORBIDDEN:
+      gst_video_decoder_release_frame (dec, out);
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The VA driver does not allow reading the "
+              "decoded protected surfaces into system memory: downstream must accept "
+              "video/x-raw(memory:VAMemory)"), ("%s", detail));
+      g_free (detail);
+      return GST_FLOW_ERROR;
+    case GST_SECDEC_VA_READ_FAILED:
+    default:
+      gst_video_decoder_release_frame (dec, out);
+      GST_ELEMENT_ERROR (self, STREAM, DECODE, ("Cannot read a decoded VA-API frame"),
+          ("%s", detail));
+      g_free (detail);
+      return GST_FLOW_ERROR;
+  }
+  if (corrupt)
+    GST_BUFFER_FLAG_SET (out->output_buffer, GST_BUFFER_FLAG_CORRUPTED);
+  return gst_video_decoder_finish_frame (dec, out);
+}
+#endif
+
 /* Takes every decoded frame libavcodec has ready. */
 static GstFlowReturn
 receive_frames (GstSecdecVidDec * self)
@@ -447,24 +605,12 @@ receive_frames (GstSecdecVidDec * self)
     }
 #ifdef HAVE_SECDEC_VAAPI
     if (self->frame->format == AV_PIX_FMT_VAAPI) {
-      /* download the VA surface (NV12) to system memory */
-      int tr;
-
-      av_frame_unref (self->sw_frame);
-      tr = av_hwframe_transfer_data (self->sw_frame, self->frame, 0);
-      if (tr >= 0)
-        tr = av_frame_copy_props (self->sw_frame, self->frame);
-      if (tr < 0) {
-        av_frame_unref (self->frame);
-        gst_video_decoder_release_frame (dec, out);
-        GST_ELEMENT_ERROR (self, STREAM, DECODE, ("Cannot download a VA-API frame"),
-            ("av_hwframe_transfer_data: %s", av_err2str (tr)));
-        return GST_FLOW_ERROR;
-      }
-      f = self->sw_frame;
+      ret = output_va_frame (self, out, self->frame);
+      av_frame_unref (self->frame);
+      continue;
     }
 #endif
-    if (!ensure_output_state (self, f)) {
+    if (!ensure_output_state (self, f, GST_VIDEO_FORMAT_UNKNOWN)) {
       av_frame_unref (self->frame);
       gst_video_decoder_release_frame (dec, out);
       return GST_FLOW_NOT_NEGOTIATED;
@@ -490,9 +636,6 @@ receive_frames (GstSecdecVidDec * self)
       }
     }
     av_frame_unref (self->frame);
-#ifdef HAVE_SECDEC_VAAPI
-    av_frame_unref (self->sw_frame);
-#endif
   }
   return ret;
 }
@@ -502,6 +645,48 @@ release_memory (void *opaque, uint8_t * data)
 {
   gst_memory_unref (GST_MEMORY_CAST (opaque));
 }
+
+#ifdef HAVE_SECDEC_VAAPI
+/* Whether the failed picture's session is one the TEE lost (CheckCryptoSessionStatus). */
+static gboolean
+va_session_lost (GstSecdecVidDec * self)
+{
+  SecdecCryptoSessionStatus status = SECDEC_SESSION_STATUS_OK;
+
+  return self->cur_session != NULL
+      && secdec_check_crypto_session_status (self->cur_device, self->cur_session,
+      &status) == SECDEC_OK && status != SECDEC_SESSION_STATUS_OK;
+}
+
+/* Direct3D's KEY_LOST recovery, decoder side: ask secdecrypt (upstream event) for a new
+ * session, forget libavcodec's references (decoded with the lost keys' pictures) and every
+ * pending frame, and drop input until a keyframe comes with another session. */
+static GstFlowReturn
+va_recover (GstSecdecVidDec * self)
+{
+  GstVideoDecoder *dec = GST_VIDEO_DECODER (self);
+  GList *frames, *l;
+  gchar err[256];
+  guint n = 0;
+
+  secdec_vaapi_decode_display_get_error (gst_secdec_va_get_decode_display (self->va_ctx),
+      err, sizeof err);
+  GST_WARNING_OBJECT (self, "the TEE lost protected session %p: recovering", self->cur_session);
+  self->lost_session = self->cur_session;
+  self->wait_keyframe = TRUE;
+  gst_pad_push_event (GST_VIDEO_DECODER_SINK_PAD (dec),
+      gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+          gst_structure_new ("secdec-session-lost", "session", G_TYPE_POINTER,
+              self->cur_session, NULL)));
+  avcodec_flush_buffers (self->ctx);
+  frames = gst_video_decoder_get_frames (dec);
+  for (l = frames; l; l = l->next, n++)
+    gst_video_decoder_drop_frame (dec, l->data);
+  g_list_free (frames);
+  self->n_lost_dropped = n;
+  return GST_FLOW_OK;
+}
+#endif
 
 static GstFlowReturn
 send_packet (GstSecdecVidDec * self, AVPacket * pkt)
@@ -520,12 +705,17 @@ send_packet (GstSecdecVidDec * self, AVPacket * pkt)
   }
   if (r < 0 && r != AVERROR_EOF && self->va) {
     /* no concealment on the VA-API path: a failed hwaccel or picture is a hard error, with
-     * the wrapped display's reason when it has one */
+     * the wrapped display's reason when it has one — unless the TEE lost the session */
     gchar err[256];
     const gchar *why = NULL;
 
 #ifdef HAVE_SECDEC_VAAPI
-    why = secdec_vaapi_decode_display_get_error (self->vadd, err, sizeof err);
+    if (va_session_lost (self))
+      return FLOW_SESSION_LOST;
+    why = secdec_vaapi_decode_display_get_error (gst_secdec_va_get_decode_display
+        (self->va_ctx), err, sizeof err);
+    if (why == NULL && self->va_fail)
+      why = self->va_fail;
 #endif
     if (why)
       GST_ELEMENT_ERROR (self, STREAM, DECODE, ("VA-API protected decode failed: %s", why),
@@ -560,10 +750,6 @@ gst_secdec_viddec_start (GstVideoDecoder * dec)
             "Use backend=auto or backend=software."));
     return FALSE;
   }
-#else
-  self->sw_frame = av_frame_alloc ();
-  if (self->sw_frame == NULL)
-    return FALSE;
 #endif
   self->frame = av_frame_alloc ();
   self->latency_frames = -1;
@@ -576,11 +762,8 @@ gst_secdec_viddec_stop (GstVideoDecoder * dec)
 {
   GstSecdecVidDec *self = GST_SECDEC_VIDDEC (dec);
 
-  close_codec (self);
+  close_codec_full (self, TRUE);
   av_frame_free (&self->frame);
-#ifdef HAVE_SECDEC_VAAPI
-  av_frame_free (&self->sw_frame);
-#endif
   g_clear_pointer (&self->input_state, gst_video_codec_state_unref);
   return TRUE;
 }
@@ -677,6 +860,24 @@ gst_secdec_viddec_handle_frame (GstVideoDecoder * dec, GstVideoCodecFrame * fram
     }
   }
 
+#ifdef HAVE_SECDEC_VAAPI
+  if (self->va && self->wait_keyframe) {
+    if (!GST_VIDEO_CODEC_FRAME_IS_SYNC_POINT (frame)
+        || (meta->encrypted && meta->session == self->lost_session)) {
+      self->n_lost_dropped++;
+      return gst_video_decoder_drop_frame (dec, frame);
+    }
+    self->wait_keyframe = FALSE;
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The protected session was lost and replaced: %u frames dropped up to this keyframe",
+            self->n_lost_dropped),
+        ("the TEE answered KEY_LOST (reset, power event); secdecrypt negotiated a new session "
+            "and decoding resumes at the keyframe at %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (frame->pts)));
+  }
+  self->cur_device = meta && meta->encrypted ? meta->device : NULL;
+  self->cur_session = meta && meta->encrypted ? meta->session : NULL;
+#endif
   pkt = av_packet_alloc ();
   if (pkt == NULL) {
     gst_video_decoder_release_frame (dec, frame);
@@ -700,8 +901,9 @@ gst_secdec_viddec_handle_frame (GstVideoDecoder * dec, GstVideoCodecFrame * fram
 
 #ifdef HAVE_SECDEC_VAAPI
   if (self->va) {
-    SecdecStatus st = secdec_vaapi_decode_display_set_sample (self->vadd, meta->session,
-        meta->encrypted ? &meta->info : NULL, data, size);
+    SecdecStatus st =
+        secdec_vaapi_decode_display_set_sample (gst_secdec_va_get_decode_display
+        (self->va_ctx), meta->session, meta->encrypted ? &meta->info : NULL, data, size);
 
     if (st != SECDEC_OK) {
       av_packet_free (&pkt);
@@ -719,10 +921,16 @@ gst_secdec_viddec_handle_frame (GstVideoDecoder * dec, GstVideoCodecFrame * fram
   av_packet_free (&pkt);
 #ifdef HAVE_SECDEC_VAAPI
   if (self->va) {
+    SecdecVaapiDecodeDisplay *dd = gst_secdec_va_get_decode_display (self->va_ctx);
     gchar err[256];
 
-    secdec_vaapi_decode_display_set_sample (self->vadd, NULL, NULL, NULL, 0);
-    if (secdec_vaapi_decode_display_get_error (self->vadd, err, sizeof err)) {
+    secdec_vaapi_decode_display_set_sample (dd, NULL, NULL, NULL, 0);
+    if (ret == FLOW_SESSION_LOST)
+      return va_recover (self);
+    if (secdec_vaapi_decode_display_get_error (dd, err, sizeof err)) {
+      /* a picture can also fail inside libavcodec without an error from send_packet() */
+      if (va_session_lost (self))
+        return va_recover (self);
       GST_ELEMENT_ERROR (self, STREAM, DECODE, ("VA-API protected decode failed: %s", err),
           (NULL));
       return GST_FLOW_ERROR;
@@ -746,6 +954,128 @@ static GstFlowReturn
 gst_secdec_viddec_drain (GstVideoDecoder * dec)
 {
   return drain (GST_SECDEC_VIDDEC (dec));
+}
+
+#ifdef HAVE_SECDEC_VAAPI
+/* Does downstream take @info as memory:VAMemory? The va decoders' rule: a downstream that
+ * names the feature; one with ANY caps only when it handles GstVideoMeta (it must map the
+ * surfaces with the pool's strides). */
+static gboolean
+va_downstream_accepts (GstSecdecVidDec * self, const GstVideoInfo * info)
+{
+  GstPad *srcpad = GST_VIDEO_DECODER_SRC_PAD (self);
+  GstCaps *va_caps = gst_video_info_to_caps (info);
+  GstCaps *peer;
+  gboolean ret = FALSE;
+  guint i;
+
+  gst_caps_set_features_simple (va_caps,
+      gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_VA, NULL));
+  peer = gst_pad_peer_query_caps (srcpad, NULL);
+  if (peer == NULL) {
+    ret = FALSE;
+  } else if (gst_caps_is_any (peer)) {
+    GstQuery *query = gst_query_new_allocation (va_caps, FALSE);
+
+    ret = gst_pad_peer_query (srcpad, query)
+        && gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+    gst_query_unref (query);
+  } else {
+    for (i = 0; i < gst_caps_get_size (peer) && !ret; i++) {
+      GstCapsFeatures *features = gst_caps_get_features (peer, i);
+      GstCaps *one;
+
+      if (features == NULL || gst_caps_features_is_any (features)
+          || !gst_caps_features_contains (features, GST_CAPS_FEATURE_MEMORY_VA))
+        continue;
+      one = gst_caps_new_full (gst_structure_copy (gst_caps_get_structure (peer, i)), NULL);
+      gst_caps_set_features_simple (one, gst_caps_features_copy (features));
+      ret = gst_caps_can_intersect (one, va_caps);
+      gst_caps_unref (one);
+    }
+  }
+  GST_DEBUG_OBJECT (self, "downstream %s %" GST_PTR_FORMAT, ret ? "accepts" : "refuses",
+      va_caps);
+  gst_clear_caps (&peer);
+  gst_caps_unref (va_caps);
+  return ret;
+}
+#endif
+
+static gboolean
+gst_secdec_viddec_negotiate (GstVideoDecoder * dec)
+{
+#ifdef HAVE_SECDEC_VAAPI
+  GstSecdecVidDec *self = GST_SECDEC_VIDDEC (dec);
+  GstVideoCodecState *state = gst_video_decoder_get_output_state (dec);
+
+  /* VA-API: the same format and size either as the surfaces themselves or read into system
+   * memory; decided again at every negotiation (downstream may change) */
+  if (state && self->va && self->va_ctx) {
+    gboolean va = va_downstream_accepts (self, &state->info);
+    GstCaps *caps = gst_video_info_to_caps (&state->info);
+
+    if (va)
+      gst_caps_set_features_simple (caps,
+          gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_VA, NULL));
+    gst_caps_replace (&state->caps, caps);
+    gst_caps_replace (&state->allocation_caps, caps);
+    gst_caps_unref (caps);
+    if (va != self->va_output)
+      GST_INFO_OBJECT (self, "output: %s", va ? "memory:VAMemory (the decoded surfaces)" :
+          "system memory (surfaces read back)");
+    self->va_output = va;
+  }
+  g_clear_pointer (&state, gst_video_codec_state_unref);
+#endif
+  return GST_VIDEO_DECODER_CLASS (parent_class)->negotiate (dec);
+}
+
+static gboolean
+gst_secdec_viddec_decide_allocation (GstVideoDecoder * dec, GstQuery * query)
+{
+#ifdef HAVE_SECDEC_VAAPI
+  GstSecdecVidDec *self = GST_SECDEC_VIDDEC (dec);
+  GstBufferPool *pool = self->va_ctx ? gst_secdec_va_get_pool (self->va_ctx) : NULL;
+
+  if (self->va_output && pool) {
+    /* the buffers pushed are those libavcodec decodes into: our pool, whatever downstream
+     * offers (its surfaces would be on another display, or need a copy) */
+    GstStructure *config = gst_buffer_pool_get_config (pool);
+    guint size = 0, min = 0, max = 0;
+
+    gst_buffer_pool_config_get_params (config, NULL, &size, &min, &max);
+    gst_structure_free (config);
+    if (gst_query_get_n_allocation_pools (query) > 0)
+      gst_query_set_nth_allocation_pool (query, 0, pool, size, min, max);
+    else
+      gst_query_add_allocation_pool (query, pool, size, min, max);
+    return TRUE;
+  }
+#endif
+  return GST_VIDEO_DECODER_CLASS (parent_class)->decide_allocation (dec, query);
+}
+
+static gboolean
+gst_secdec_viddec_src_query (GstVideoDecoder * dec, GstQuery * query)
+{
+#ifdef HAVE_SECDEC_VAAPI
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT
+      && va_context_query (GST_SECDEC_VIDDEC (dec), query))
+    return TRUE;
+#endif
+  return GST_VIDEO_DECODER_CLASS (parent_class)->src_query (dec, query);
+}
+
+static gboolean
+gst_secdec_viddec_sink_query (GstVideoDecoder * dec, GstQuery * query)
+{
+#ifdef HAVE_SECDEC_VAAPI
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT
+      && va_context_query (GST_SECDEC_VIDDEC (dec), query))
+    return TRUE;
+#endif
+  return GST_VIDEO_DECODER_CLASS (parent_class)->sink_query (dec, query);
 }
 
 /* ---- GObject -------------------------------------------------------------------------------- */
@@ -839,7 +1169,14 @@ gst_secdec_viddec_class_init (gpointer g_class, gpointer class_data)
   gst_element_class_add_pad_template (element_class,
       gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);
-  caps = gst_caps_from_string (SRC_CAPS);
+#ifdef HAVE_SECDEC_VAAPI
+  /* H.264 and HEVC decode through VA-API too: their surfaces first (preferred when
+   * downstream takes them) */
+  if (desc->codec_id == AV_CODEC_ID_H264 || desc->codec_id == AV_CODEC_ID_HEVC)
+    caps = gst_caps_from_string (VA_SRC_CAPS "; " SRC_CAPS);
+  else
+#endif
+    caps = gst_caps_from_string (SRC_CAPS);
   gst_element_class_add_pad_template (element_class,
       gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);
@@ -853,6 +1190,10 @@ gst_secdec_viddec_class_init (gpointer g_class, gpointer class_data)
   vd_class->flush = GST_DEBUG_FUNCPTR (gst_secdec_viddec_flush);
   vd_class->drain = GST_DEBUG_FUNCPTR (gst_secdec_viddec_drain);
   vd_class->finish = GST_DEBUG_FUNCPTR (gst_secdec_viddec_drain);
+  vd_class->negotiate = GST_DEBUG_FUNCPTR (gst_secdec_viddec_negotiate);
+  vd_class->decide_allocation = GST_DEBUG_FUNCPTR (gst_secdec_viddec_decide_allocation);
+  vd_class->src_query = GST_DEBUG_FUNCPTR (gst_secdec_viddec_src_query);
+  vd_class->sink_query = GST_DEBUG_FUNCPTR (gst_secdec_viddec_sink_query);
 }
 
 GST_DEBUG_CATEGORY_STATIC (gst_secdec_libav_debug);

@@ -18,7 +18,8 @@ PACKAGES=(
   libva-dev libdrm-dev
   # ffmpeg-hwaccel (patched FFmpeg build: apt-get source + dpkg-source, nasm, libx264)
   nasm libx264-dev dpkg-dev xz-utils
-  # GStreamer
+  # GStreamer (libgstreamer-plugins-bad1.0-dev also brings gstreamer-va-1.0, which the
+  # decoders' memory:VAMemory output uses)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav

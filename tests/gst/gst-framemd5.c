@@ -20,8 +20,24 @@
  *                        the application opens its own device+session, loads a license for
  *                        KID:KEY issued in-process, and shares them through a
  *                        "secdec.session" GstContext answered from a bus sync handler
- * Output (stdout): one line per frame "<index> <pts-ns> <md5>", then "frames N",
- * "decrypted N clear M" (secdecrypt's counters) and "need-context N" when seen.
+ *   --sysmem             every frame must be in system memory (caps without features)
+ *   --no-map             do not map the frames (md5 printed as "-")
+ *   --va                 (built with gstreamer-va-1.0) every frame must be
+ *                        video/x-raw(memory:VAMemory) with one GstVaMemory holding a valid
+ *                        surface (gst_va_buffer_get_surface, printed after the format); at the
+ *                        first frame a gst.va.display.handle context query from the sink
+ *                        upstream must answer the GstVaDisplay of the buffers' memory, which
+ *                        must also be the one of a GST_MESSAGE_HAVE_CONTEXT seen on the bus
+ *   --deny-surface-read  (built with gstreamer-va-1.0) play a VA driver that keeps decoded
+ *                        protected pictures in: vaDeriveImage() and vaGetImage() fail with
+ *                        VA_STATUS_ERROR_OPERATION_FAILED for every caller in this process
+ *                        (the program defines and exports both; otherwise they forward to
+ *                        libva's)
+ * Output (stdout): one line per frame "<index> <pts-ns> <md5> <format>" (--va: then the
+ * surface), then "frames N", "decrypted N clear M" (secdecrypt's counters), "need-context N"
+ * when seen, and with --va "va-context ok", "va-have-context N", "va-surfaces N" (distinct).
+ * A frame failing --sysmem/--va is reported on stderr ("CHECK: ...") and ends the stream with
+ * an error.
  * Exit: 0 on EOS; 2 on a bus ERROR (message and debug on stderr as "ERROR: ..."); 3 timeout.
  */
 #include <gst/gst.h>
@@ -32,6 +48,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_GST_VA
+#include <dlfcn.h>
+#include <gst/va/gstva.h>
+#endif
 
 static volatile gint n_frames;
 static guint64 kid2_from = G_MAXUINT64;
@@ -39,6 +59,126 @@ static guint8 kid2[16];
 static guint n_need_context;
 static SecdecDevice *ctx_device;
 static SecdecCryptoSession *ctx_session;
+static gboolean check_sysmem, no_map;
+
+#ifdef HAVE_GST_VA
+/* ---- --va, --deny-surface-read --------------------------------------------------------------- */
+
+static gboolean check_va;
+static gint deny_surface_read;
+G_LOCK_DEFINE_STATIC (va);
+static GstVaDisplay *have_context_display;      /* from GST_MESSAGE_HAVE_CONTEXT */
+static guint n_have_context;
+static gboolean va_context_checked;
+static GHashTable *va_surfaces;
+
+typedef VAStatus (*DeriveImageFunc) (VADisplay, VASurfaceID, VAImage *);
+typedef VAStatus (*GetImageFunc) (VADisplay, VASurfaceID, int, int, unsigned int,
+    unsigned int, VAImageID);
+
+/* These two replace libva's for the whole process (the executable is linked with
+ * --export-dynamic, so the plugin, libgstva and libavutil resolve them here first). */
+VAStatus
+vaDeriveImage (VADisplay dpy, VASurfaceID surface, VAImage * image)
+{
+  static DeriveImageFunc real;
+
+  if (g_atomic_int_get (&deny_surface_read))
+    return VA_STATUS_ERROR_OPERATION_FAILED;
+  if (real == NULL)
+    real = (DeriveImageFunc) dlsym (RTLD_NEXT, "vaDeriveImage");
+  return real ? real (dpy, surface, image) : VA_STATUS_ERROR_UNIMPLEMENTED;
+}
+
+VAStatus
+vaGetImage (VADisplay dpy, VASurfaceID surface, int x, int y, unsigned int width,
+    unsigned int height, VAImageID image)
+{
+  static GetImageFunc real;
+
+  if (g_atomic_int_get (&deny_surface_read))
+    return VA_STATUS_ERROR_OPERATION_FAILED;
+  if (real == NULL)
+    real = (GetImageFunc) dlsym (RTLD_NEXT, "vaGetImage");
+  return real ? real (dpy, surface, x, y, width, height, image) :
+      VA_STATUS_ERROR_UNIMPLEMENTED;
+}
+
+static GstVaDisplay *
+context_display (GstContext * ctx)
+{
+  GstVaDisplay *display = NULL;
+
+  if (ctx && !g_strcmp0 (gst_context_get_context_type (ctx),
+          GST_VA_DISPLAY_HANDLE_CONTEXT_TYPE_STR))
+    gst_structure_get (gst_context_get_structure (ctx), "gst-display", GST_TYPE_OBJECT,
+        &display, NULL);
+  return display;
+}
+
+/* --va: the frame is a VA surface of the display the pipeline shares */
+static gboolean
+va_check (GstAppSink * sink, GstCaps * caps, GstBuffer * buf, VASurfaceID * surface)
+{
+  GstCapsFeatures *features = gst_caps_get_features (caps, 0);
+  GstMemory *mem;
+  GstVaDisplay *display;
+  gboolean ok = TRUE;
+
+  if (features == NULL || !gst_caps_features_contains (features, GST_CAPS_FEATURE_MEMORY_VA)) {
+    gchar *s = gst_caps_to_string (caps);
+
+    fprintf (stderr, "CHECK: caps are not memory:VAMemory: %s\n", s);
+    g_free (s);
+    return FALSE;
+  }
+  mem = gst_buffer_n_memory (buf) == 1 ? gst_buffer_peek_memory (buf, 0) : NULL;
+  if (mem == NULL || mem->allocator == NULL || !GST_IS_VA_ALLOCATOR (mem->allocator)) {
+    fprintf (stderr, "CHECK: the buffer does not hold one GstVaMemory (%u memories, "
+        "allocator %s)\n", gst_buffer_n_memory (buf),
+        mem && mem->allocator ? G_OBJECT_TYPE_NAME (mem->allocator) : "none");
+    return FALSE;
+  }
+  *surface = gst_va_buffer_get_surface (buf);
+  display = gst_va_buffer_peek_display (buf);
+  if (*surface == VA_INVALID_ID || display == NULL
+      || gst_va_display_get_va_dpy (display) == NULL) {
+    fprintf (stderr, "CHECK: no valid surface/display (surface %#x)\n", *surface);
+    return FALSE;
+  }
+  G_LOCK (va);
+  g_hash_table_add (va_surfaces, GUINT_TO_POINTER (*surface));
+  if (!va_context_checked) {
+    GstPad *pad = gst_element_get_static_pad (GST_ELEMENT (sink), "sink");
+    GstQuery *query = gst_query_new_context (GST_VA_DISPLAY_HANDLE_CONTEXT_TYPE_STR);
+    GstContext *ctx = NULL;
+    GstVaDisplay *answered = NULL;
+
+    va_context_checked = TRUE;
+    if (gst_pad_peer_query (pad, query)) {
+      gst_query_parse_context (query, &ctx);
+      answered = context_display (ctx);
+    }
+    if (answered != display) {
+      fprintf (stderr, "CHECK: the gst.va.display.handle context query answered %p, the "
+          "buffers are on display %p\n", (void *) answered, (void *) display);
+      ok = FALSE;
+    } else if (have_context_display != display) {
+      fprintf (stderr, "CHECK: no GST_MESSAGE_HAVE_CONTEXT with the buffers' display %p "
+          "(%u seen, last %p)\n", (void *) display, n_have_context,
+          (void *) have_context_display);
+      ok = FALSE;
+    } else {
+      printf ("va-context ok\n");
+    }
+    gst_clear_object (&answered);
+    gst_query_unref (query);
+    gst_object_unref (pad);
+  }
+  G_UNLOCK (va);
+  return ok;
+}
+#endif
 
 static gboolean
 parse_hex (const char *s, guint8 *out, gsize n)
@@ -64,13 +204,49 @@ on_sample (GstAppSink * sink, gpointer user_data)
   GstVideoInfo info;
   GstVideoFrame vf;
   GstBuffer *buf;
+  GstCaps *caps;
+  GstCapsFeatures *features;
+  gchar surface_str[16] = "";
   guint p, y;
 
   if (sample == NULL)
     return GST_FLOW_ERROR;
   buf = gst_sample_get_buffer (sample);
-  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample))
-      || !gst_video_frame_map (&vf, &info, buf, GST_MAP_READ)) {
+  caps = gst_sample_get_caps (sample);
+  features = caps ? gst_caps_get_features (caps, 0) : NULL;
+  if (check_sysmem && features
+      && !gst_caps_features_is_equal (features, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY)) {
+    gchar *s = gst_caps_features_to_string (features);
+
+    fprintf (stderr, "CHECK: frame %u is not in system memory (%s)\n", n_frames, s);
+    g_free (s);
+    gst_sample_unref (sample);
+    return GST_FLOW_ERROR;
+  }
+#ifdef HAVE_GST_VA
+  if (check_va) {
+    VASurfaceID surface = VA_INVALID_ID;
+
+    if (!va_check (sink, caps, buf, &surface)) {
+      gst_sample_unref (sample);
+      return GST_FLOW_ERROR;
+    }
+    g_snprintf (surface_str, sizeof surface_str, " %#x", surface);
+  }
+#endif
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps)) {
+    fprintf (stderr, "cannot parse the caps of frame %u\n", n_frames);
+    gst_sample_unref (sample);
+    return GST_FLOW_ERROR;
+  }
+  if (no_map) {
+    printf ("%u %" G_GUINT64_FORMAT " - %s%s\n", n_frames, GST_BUFFER_PTS (buf),
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)), surface_str);
+    g_atomic_int_inc (&n_frames);
+    gst_sample_unref (sample);
+    return GST_FLOW_OK;
+  }
+  if (!gst_video_frame_map (&vf, &info, buf, GST_MAP_READ)) {
     fprintf (stderr, "cannot map frame %u\n", n_frames);
     gst_sample_unref (sample);
     return GST_FLOW_ERROR;
@@ -87,8 +263,9 @@ on_sample (GstAppSink * sink, gpointer user_data)
       for (y = 0; y < (guint) GST_VIDEO_FRAME_COMP_HEIGHT (&vf, p); y++)
         g_checksum_update (md5, d + (gsize) y * stride, row);
     }
-    printf ("%u %" G_GUINT64_FORMAT " %s %s\n", n_frames, GST_BUFFER_PTS (buf),
-        g_checksum_get_string (md5), gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)));
+    printf ("%u %" G_GUINT64_FORMAT " %s %s%s\n", n_frames, GST_BUFFER_PTS (buf),
+        g_checksum_get_string (md5), gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)),
+        surface_str);
     g_checksum_free (md5);
   }
   g_atomic_int_inc (&n_frames);
@@ -194,6 +371,24 @@ sync_handler (GstBus * bus, GstMessage * msg, gpointer user_data)
     g_clear_error (&werr);
     g_free (dbg);
   }
+#ifdef HAVE_GST_VA
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_HAVE_CONTEXT) {
+    GstContext *ctx = NULL;
+    GstVaDisplay *display;
+
+    gst_message_parse_have_context (msg, &ctx);
+    display = context_display (ctx);
+    if (display) {
+      G_LOCK (va);
+      n_have_context++;
+      gst_object_replace ((GstObject **) & have_context_display, GST_OBJECT (display));
+      G_UNLOCK (va);
+      gst_object_unref (display);
+    }
+    if (ctx)
+      gst_context_unref (ctx);
+  }
+#endif
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_NEED_CONTEXT
       && gst_message_parse_context_type (msg, &type) && !g_strcmp0 (type, "secdec.session")) {
     n_need_context++;
@@ -243,6 +438,9 @@ main (int argc, char **argv)
   int timeout = 30, i, rc = 0, seek_after = -1;
 
   gst_init (&argc, &argv);
+#ifdef HAVE_GST_VA
+  va_surfaces = g_hash_table_new (NULL, NULL);
+#endif
   for (i = 1; i < argc; i++) {
     if (!strcmp (argv[i], "--timeout") && i + 1 < argc)
       timeout = atoi (argv[++i]);
@@ -256,6 +454,16 @@ main (int argc, char **argv)
     } else if (!strcmp (argv[i], "--context-keys") && i + 1 < argc) {
       if (!setup_context_keys (argv[++i]))
         return 64;
+    } else if (!strcmp (argv[i], "--sysmem")) {
+      check_sysmem = TRUE;
+    } else if (!strcmp (argv[i], "--no-map")) {
+      no_map = TRUE;
+#ifdef HAVE_GST_VA
+    } else if (!strcmp (argv[i], "--va")) {
+      check_va = TRUE;
+    } else if (!strcmp (argv[i], "--deny-surface-read")) {
+      g_atomic_int_set (&deny_surface_read, 1);
+#endif
     } else if ((!strcmp (argv[i], "--playbin") || !strcmp (argv[i], "--playbin3"))
         && i + 1 < argc) {
       playbin = argv[i] + 2;
@@ -344,10 +552,19 @@ main (int argc, char **argv)
   print_counters (pipeline);
   if (n_need_context)
     printf ("need-context %u\n", n_need_context);
+#ifdef HAVE_GST_VA
+  if (check_va)
+    printf ("va-have-context %u\nva-surfaces %u\n", n_have_context,
+        g_hash_table_size (va_surfaces));
+#endif
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
+#ifdef HAVE_GST_VA
+  gst_clear_object (&have_context_display);
+  g_hash_table_unref (va_surfaces);
+#endif
   secdec_crypto_session_destroy (&ctx_session);
   secdec_device_close (&ctx_device);
   gst_deinit ();

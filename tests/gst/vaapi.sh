@@ -140,7 +140,8 @@ lost)
   # every protected session: the decoder's picture fails, it finds the session KEY_LOST, asks
   # secdecrypt (upstream event) for a new one, which negotiates and loads the keys again; the
   # pictures up to the next keyframe are dropped. Exit 0, a warning naming the loss, every
-  # slice decrypted before and after bit-exact, the whole second GOP (1 s .. 2 s) present.
+  # slice decrypted before and after bit-exact, the whole second GOP (1 s .. 2 s) present (HEVC:
+# but the RASL pictures of the CRA decoding resumes at).
   for c in h264 hevc; do
     make_clear $c
     for sc in cenc cbcs; do
@@ -156,7 +157,10 @@ lost)
         "$SECDEC_TEST_DRV_LOG" --power-loss) || fail "$c $sc: the driver's slices are wrong"
       n=$(nframes "$T/out")
       second=$(awk '/^[0-9]/ && $2 >= 1000000000 {n++} END {print n+0}' "$T/out")
-      [ "$second" -eq 30 ] || fail "$c $sc: $second frames of the second GOP, expected 30"
+      # HEVC (open GOP): a decoder starting at the CRA skips its RASL pictures
+      want=30; [ $c = hevc ] && want=26
+      [ "$second" -ge $want ] && [ "$second" -le 30 ] ||
+        fail "$c $sc: $second frames of the second GOP, expected $want..30"
       [ "$n" -lt "$CLEAR_FRAMES" ] && [ "$n" -ge 36 ] ||
         fail "$c $sc: $n frames (the clear file has $CLEAR_FRAMES; 12 decoded before the loss)"
       echo "ok: $c $sc power loss after 12 pictures -> recovered, $n of $CLEAR_FRAMES frames; $summary"
