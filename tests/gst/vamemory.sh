@@ -33,7 +33,7 @@ sysff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 nframes() { grep -c '^[0-9]' "$1" || true; }
 # "pts md5" of every frame, by pts (the index order is the same, but pts is what is compared)
 pts_md5() { awk '/^[0-9]/ {print $2, $3}' "$1" | sort -n; }
-show() { tail -n 150 "$1.err" >&2 || true; }
+show() { tail -n 40 "$1.err" >&2 || true; }
 
 make_clear() {   # codec [size] -> $T/clear.mp4 (2 slices per picture, B-frames), CLEAR_FRAMES
   local size=${2:-320x240}

@@ -1523,7 +1523,8 @@ static uint32_t tee_finish_refresh(PSession *ps, const VAProtectedSessionBuffer 
     aes_free(&cur);
     aes_free(&nxt);
     if (ok) {
-        memcpy(out->data, tmp, in->data_size);
+        if (in->data_size)
+            memcpy(out->data, tmp, in->data_size);
         out->data_size = in->data_size;
         memcpy(ps->session_key, next, 16);
         OPENSSL_cleanse(ps->refresh_random, 16);
