@@ -103,6 +103,19 @@ static SecdecCryptoSession *new_session(SecdecDevice *dev, const SecdecGuid *cry
     return s;
 }
 
+/* The TEE loses the session's keys, as on a reset (test driver function). */
+static void tee_invalidate(SecdecDevice *dev, SecdecCryptoSession *s)
+{
+    VADisplay dpy;
+    VAProtectedSessionID ps;
+    secdec_vaapi_session_get_display(dev, s, &dpy, &ps);
+    VAProtectedSessionExecuteBuffer x = {.function_id = SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION};
+    VABufferID b;
+    ck_assert_int_eq(vaCreateBuffer(dpy, ps, VAProtectedSessionExecuteBufferType, sizeof(x), 1, &x, &b), 0);
+    ck_assert_int_eq(vaProtectedSessionExecute(dpy, ps, b), 0);
+    vaDestroyBuffer(dpy, b);
+}
+
 static void set_key(SecdecDevice *dev, SecdecCryptoSession *s, const uint8_t kid[16],
                     const uint8_t skey[16], const uint8_t ckey[16])
 {
@@ -593,14 +606,7 @@ START_TEST(test_key_rotation_and_loss)
     SecdecCryptoSessionStatus status;
     ck_assert_int_eq(secdec_check_crypto_session_status(dev, s, &status), SECDEC_OK);
     ck_assert_int_eq(status, SECDEC_SESSION_STATUS_OK);
-    VADisplay dpy;
-    VAProtectedSessionID ps;
-    secdec_vaapi_session_get_display(dev, s, &dpy, &ps);
-    VAProtectedSessionExecuteBuffer x = {.function_id = SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION};
-    VABufferID b;
-    ck_assert_int_eq(vaCreateBuffer(dpy, ps, VAProtectedSessionExecuteBufferType, sizeof(x), 1, &x, &b), 0);
-    ck_assert_int_eq(vaProtectedSessionExecute(dpy, ps, b), 0);
-    vaDestroyBuffer(dpy, b);
+    tee_invalidate(dev, s);
     ck_assert_int_eq(secdec_check_crypto_session_status(dev, s, &status), SECDEC_OK);
     ck_assert_int_eq(status, SECDEC_SESSION_STATUS_KEY_LOST);
     memcpy(info.kid, kid1, 16);
@@ -816,14 +822,7 @@ START_TEST(test_key_refresh)
     DECODE_OK(kid2, k2);   /* wrapped with the new session key */
 #undef DECODE_OK
     /* a lost session refuses refreshes */
-    VADisplay dpy;
-    VAProtectedSessionID ps;
-    secdec_vaapi_session_get_display(dev, s, &dpy, &ps);
-    VAProtectedSessionExecuteBuffer x = {.function_id = SECDEC_VA_TEE_FUNC_TEST_INVALIDATE_SESSION};
-    VABufferID b;
-    ck_assert_int_eq(vaCreateBuffer(dpy, ps, VAProtectedSessionExecuteBufferType, sizeof(x), 1, &x, &b), 0);
-    ck_assert_int_eq(vaProtectedSessionExecute(dpy, ps, b), 0);
-    vaDestroyBuffer(dpy, b);
+    tee_invalidate(dev, s);
     ck_assert_int_eq(secdec_start_session_key_refresh(dev, s, 16, rnd), SECDEC_E_KEY_LOST);
     ck_assert_int_eq(secdec_finish_session_key_refresh(dev, s), SECDEC_E_KEY_LOST);
     va_close(&va);
