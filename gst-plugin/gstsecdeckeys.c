@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jwk.h" /* tools/jwk.h */
+#include <secdec-common/hex.h>
+#include <secdec-common/jwk.h>
 
 static void
 wipe (void *p, gsize n)
@@ -23,41 +24,11 @@ wipe (void *p, gsize n)
 gchar *
 gst_secdec_kid_to_string (const guint8 kid[SECDEC_KID_SIZE], gchar out[33])
 {
-  static const char hex[] = "0123456789abcdef";
-  int i;
-
-  for (i = 0; i < SECDEC_KID_SIZE; i++) {
-    out[2 * i] = hex[kid[i] >> 4];
-    out[2 * i + 1] = hex[kid[i] & 15];
-  }
-  out[32] = '\0';
+  sdc_hex_encode (kid, SECDEC_KID_SIZE, out);
   return out;
 }
 
-gboolean
-gst_secdec_parse_hex16 (const gchar * str, gsize len, guint8 out[16])
-{
-  guint n = 0;
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    int v;
-
-    if (str[i] == '-')
-      continue;
-    v = g_ascii_xdigit_value (str[i]);
-    if (v < 0 || n >= 32)
-      return FALSE;
-    if (n % 2 == 0)
-      out[n / 2] = (guint8) (v << 4);
-    else
-      out[n / 2] |= (guint8) v;
-    n++;
-  }
-  return n == 32;
-}
-
-/* W3C Clear Key JWK set file: the reader shared with the tools (tools/jwk.c). */
+/* W3C Clear Key JWK set file: the reader shared with the tools (common/src/jwk.c). */
 static gboolean
 parse_jwk (const gchar * path, GArray * keys, GError ** err)
 {
@@ -69,7 +40,7 @@ parse_jwk (const gchar * path, GArray * keys, GError ** err)
 
   if (!g_file_get_contents (path, &text, &len, err))
     return FALSE;
-  if (jwk_parse_keys ((const uint8_t *) text, len, &parsed, &n, why, sizeof why) != 0) {
+  if (sdc_jwk_parse_keys ((const uint8_t *) text, len, &parsed, &n, why, sizeof why) != 0) {
     g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, why);
     wipe (text, len);
     g_free (text);
@@ -102,13 +73,11 @@ gst_secdec_keys_parse (const gchar * spec, GError ** err)
 
     for (p = pairs; *p; p++) {
       gchar *item = g_strstrip (*p);
-      const gchar *colon = strchr (item, ':');
       SecdecContentKey ck;
 
       if (*item == '\0')
         continue;
-      if (colon == NULL || !gst_secdec_parse_hex16 (item, colon - item, ck.kid)
-          || !gst_secdec_parse_hex16 (colon + 1, strlen (colon + 1), ck.key)) {
+      if (sdc_parse_kid_key (item, strlen (item), ck.kid, ck.key) != 0) {
         g_set_error (err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
             "keys: expected KID:KEY (32 hex digits each) or an existing JWK file, "
             "entry %u is malformed", (guint) (p - pairs));

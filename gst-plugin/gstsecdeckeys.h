@@ -21,9 +21,6 @@ G_BEGIN_DECLS
 /** Lower-case hex of a 16-byte KID into out (33 bytes). Returns out. */
 gchar *gst_secdec_kid_to_string (const guint8 kid[SECDEC_KID_SIZE], gchar out[33]);
 
-/** Parses 32 hex digits (dashes ignored) into 16 bytes. */
-gboolean gst_secdec_parse_hex16 (const gchar * str, gsize len, guint8 out[16]);
-
 /**
  * Parses a clear-key specification: either "KID:KEY[,KID:KEY...]" (32 hex digits each, KIDs
  * may have UUID dashes) or the path of a W3C Clear Key JWK set file

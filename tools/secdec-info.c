@@ -540,7 +540,7 @@ int main(int argc, char **argv)
         json_builder_set_member_name(b, "memory_locked");
         json_builder_add_boolean_value(b, locked == 1);
         json_builder_set_member_name(b, "certificate_fingerprint_sha256");
-        tool_hex(dev_fp, 32, hex);
+        sdc_hex_encode(dev_fp, 32, hex);
         json_builder_add_string_value(b, hex);
         json_builder_set_member_name(b, "certificate_chain_size");
         json_builder_add_int_value(b, chain_size);

@@ -21,7 +21,7 @@
 
 #include <openssl/crypto.h>
 
-#include "jwk.h"
+#include <secdec-common/jwk.h>
 #include "tool_common.h"
 
 #include <secdec/license.h>
@@ -277,9 +277,9 @@ static int add_key_arg(IssueArgs *ia, const char *arg)
         return tool_usage_error("--key: KID is not 32 hex digits (or a UUID)");
     memcpy(kidbuf, arg, kidlen);
     kidbuf[kidlen] = '\0';
-    if (tool_parse_hex(kidbuf, k.kid, SECDEC_KID_SIZE, true) != 0)
+    if (sdc_hex_decode(kidbuf, kidlen, k.kid, SECDEC_KID_SIZE, true) != 0)
         return tool_usage_error("--key: KID '%s' is not 32 hex digits (or a UUID)", kidbuf);
-    if (tool_parse_hex(colon + 1, k.key, SECDEC_KEY_SIZE, false) != 0) {
+    if (sdc_hex_decode(colon + 1, strlen(colon + 1), k.key, SECDEC_KEY_SIZE, false) != 0) {
         OPENSSL_cleanse(&k, sizeof k);
         return tool_usage_error("--key: KEY for KID %s is not 32 hex digits", kidbuf);
     }
@@ -322,7 +322,7 @@ static int add_jwk_arg(IssueArgs *ia, const char *path)
 
     if (tool_read_file(path, &data, &size) != 0)
         return TOOL_EXIT_FAILURE;
-    r = jwk_parse_keys(data, size, &ia->keys, &ia->n_keys, err, sizeof err);
+    r = sdc_jwk_parse_keys(data, size, &ia->keys, &ia->n_keys, err, sizeof err);
     OPENSSL_cleanse(data, size);
     free(data);
     if (r != 0) {
@@ -493,7 +493,7 @@ static SecdecStatus read_license(const char *path, SecdecLicense **lic)
 static void print_kid(const char *prefix, const uint8_t kid[SECDEC_KID_SIZE])
 {
     char hex[33], uuid[37];
-    tool_hex(kid, SECDEC_KID_SIZE, hex);
+    sdc_hex_encode(kid, SECDEC_KID_SIZE, hex);
     tool_uuid(kid, uuid);
     printf("%s%s  %s\n", prefix, hex, uuid);
 }
@@ -593,7 +593,7 @@ static int cmd_check(const ToolDeviceOptions *dopts, const char *path)
         st = secdec_crypto_session_has_content_key(dev, session, kid);
         if (st != SECDEC_OK) {
             char hex[33], what[128];
-            tool_hex(kid, SECDEC_KID_SIZE, hex);
+            sdc_hex_encode(kid, SECDEC_KID_SIZE, hex);
             snprintf(what, sizeof what, "check failed: KID %s not installed after load", hex);
             tool_status_error(what, st);
             goto out;
@@ -632,7 +632,7 @@ static int cmd_install(const ToolDeviceOptions *dopts, const char *path)
         char hex[33];
         if (secdec_license_get_kid(lic, i, kid) != SECDEC_OK)
             continue;
-        tool_hex(kid, SECDEC_KID_SIZE, hex);
+        sdc_hex_encode(kid, SECDEC_KID_SIZE, hex);
         printf("  %s.lic\n", hex);
     }
     ret = TOOL_EXIT_OK;
@@ -732,7 +732,7 @@ static int cmd_list(const ToolDeviceOptions *dopts)
             if (ok) {
                 memcpy(hexname, names[i], 32);
                 hexname[32] = '\0';
-                ok = tool_parse_hex(hexname, kid, SECDEC_KID_SIZE, false) == 0 &&
+                ok = sdc_hex_decode(hexname, 32, kid, SECDEC_KID_SIZE, false) == 0 &&
                      secdec_license_has_kid(lic, kid);
             }
             if (!ok) {

@@ -80,20 +80,10 @@ void tool_print_version(void)
            "License LGPL-2.1-or-later <https://www.gnu.org/licenses/old-licenses/lgpl-2.1.html>.\n");
 }
 
-void tool_hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void tool_uuid(const uint8_t in[16], char out[37])
 {
     char hex[33];
-    tool_hex(in, 16, hex);
+    sdc_hex_encode(in, 16, hex);
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
@@ -108,44 +98,6 @@ void tool_fingerprint(const uint8_t fp[32], char out[96])
         out[o++] = digits[fp[i] & 15];
     }
     out[o] = '\0';
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int tool_parse_hex(const char *s, uint8_t *out, size_t n, bool allow_dashes)
-{
-    size_t len = strlen(s);
-    size_t got = 0;
-    int hi = -1;
-
-    if (allow_dashes && len >= 2 && s[0] == '{' && s[len - 1] == '}') {
-        s++;
-        len -= 2;
-    }
-    for (size_t i = 0; i < len; i++) {
-        int v;
-        if (s[i] == '-' && allow_dashes && hi < 0 && i > 0 && i + 1 < len && s[i + 1] != '-')
-            continue;
-        v = hexval((unsigned char)s[i]);
-        if (v < 0 || got >= n)
-            return -1;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out[got++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    return (got == n && hi < 0) ? 0 : -1;
 }
 
 int tool_read_file(const char *path, uint8_t **data, size_t *size)

@@ -16,6 +16,10 @@
 #include <secdec/license.h>
 #include <secdec/secdec.h>
 
+/* Hex and JWK parsing come from common/ (sdc_hex_encode(), sdc_hex_decode(), sdc_jwk_parse_keys()). */
+#include <secdec-common/hex.h>
+#include <secdec-common/jwk.h>
+
 /* Exit codes shared by every tool (documented in --help and the man pages). */
 #define TOOL_EXIT_OK 0
 #define TOOL_EXIT_FAILURE 1
@@ -43,20 +47,11 @@ int tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /** Prints "prog (secdec) <version>" and the library version. */
 void tool_print_version(void);
 
-/** Lower-case hex of n bytes into out (2n+1 bytes). */
-void tool_hex(const uint8_t *in, size_t n, char *out);
-
 /** Formats 16 bytes as a UUID string "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (37 bytes). */
 void tool_uuid(const uint8_t in[16], char out[37]);
 
 /** Formats 32 bytes as colon-separated upper-case hex (96 bytes). */
 void tool_fingerprint(const uint8_t fp[32], char out[96]);
-
-/**
- * Parses exactly n bytes of hex. Dashes are skipped when allow_dashes (UUID form) and
- * surrounding braces are accepted in that case too. Returns 0 on success, -1 otherwise.
- */
-int tool_parse_hex(const char *s, uint8_t *out, size_t n, bool allow_dashes);
 
 /**
  * Reads a whole file ("-" reads standard input), at most TOOL_MAX_FILE_SIZE bytes.

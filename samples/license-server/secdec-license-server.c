@@ -25,7 +25,8 @@
 #include <secdec/license.h>
 #include <secdec/secdec.h>
 
-#include "jwk.h"
+#include <secdec-common/hex.h>
+#include <secdec-common/jwk.h>
 
 #define DEFAULT_MAX_BODY (64 * 1024)
 #define DEFAULT_REQUEST_TIMEOUT 10.0
@@ -111,32 +112,6 @@ reply_error(SoupServerMessage *msg, guint status, const char *code, const char *
     g_object_unref(g);
     g_object_unref(b);
     g_free(reason);
-}
-
-static void
-kid_hex(const uint8_t kid[SECDEC_KID_SIZE], char out[33])
-{
-    for (int i = 0; i < SECDEC_KID_SIZE; i++)
-        snprintf(out + 2 * i, 3, "%02x", kid[i]);
-}
-
-/* A KID as base64url (22 characters, no padding) or 32 hex digits (dashes allowed). */
-static gboolean
-parse_kid(const char *s, uint8_t kid[SECDEC_KID_SIZE])
-{
-    size_t n = 0;
-
-    if (strlen(s) == 22)
-        return jwk_base64url_decode(s, kid, SECDEC_KID_SIZE) == SECDEC_KID_SIZE;
-    for (const char *p = s; *p; p++) {
-        if (*p == '-')
-            continue;
-        if (!g_ascii_isxdigit(*p) || !g_ascii_isxdigit(p[1]) || n >= SECDEC_KID_SIZE)
-            return FALSE;
-        kid[n++] = (uint8_t)(g_ascii_xdigit_value(p[0]) * 16 + g_ascii_xdigit_value(p[1]));
-        p++;
-    }
-    return n == SECDEC_KID_SIZE;
 }
 
 static const SecdecContentKey *
@@ -237,13 +212,13 @@ handle_license(Server *srv, SoupServerMessage *msg)
         const SecdecContentKey *k;
 
         if (!JSON_NODE_HOLDS_VALUE(kn) || json_node_get_value_type(kn) != G_TYPE_STRING ||
-            !parse_kid(json_node_get_string(kn), kid)) {
+            sdc_kid_parse(json_node_get_string(kn), kid) != 0) {
             reply_error(msg, SOUP_STATUS_BAD_REQUEST, "malformed", NULL,
                         "kids[%u] is not a KID (base64url without padding, or 32 hex digits)",
                         i);
             goto out;
         }
-        kid_hex(kid, hex);
+        sdc_hex_encode(kid, SECDEC_KID_SIZE, hex);
         for (guint j = 0; j < i; j++) {
             if (memcmp(grant[j].kid, kid, SECDEC_KID_SIZE) == 0) {
                 reply_error(msg, SOUP_STATUS_BAD_REQUEST, "malformed", hex,
@@ -289,7 +264,7 @@ handle_license(Server *srv, SoupServerMessage *msg)
         for (i = 0; i < n_kids; i++) {
             char hex[33];
 
-            kid_hex(grant[i].kid, hex);
+            sdc_hex_encode(grant[i].kid, SECDEC_KID_SIZE, hex);
             json_builder_add_string_value(b, hex);
         }
         json_builder_end_array(b);
@@ -443,7 +418,7 @@ read_keys(Server *srv, const char *path)
         g_error_free(err);
         return FALSE;
     }
-    if (jwk_parse_keys((const uint8_t *)data, len, &srv->keys, &srv->n_keys, msg, sizeof msg) != 0) {
+    if (sdc_jwk_parse_keys((const uint8_t *)data, len, &srv->keys, &srv->n_keys, msg, sizeof msg) != 0) {
         fprintf(stderr, "secdec-license-server: %s: %s\n", path, msg);
         memset(data, 0, len);
         g_free(data);

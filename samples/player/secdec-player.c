@@ -31,6 +31,8 @@
 
 #include <secdec/license.h>
 #include <secdec/secdec.h>
+#include <secdec-common/hex.h>
+#include <secdec-common/jwk.h>
 
 /* Exit statuses (documented in --help and samples/README.md). */
 enum {
@@ -279,8 +281,7 @@ install_license(KeyRequest *r, GBytes *body)
     }
     secdec_license_get_certificate_fingerprint(lic, fp);
     theirs = g_malloc(65);
-    for (i = 0; i < 32; i++)
-        snprintf(theirs + 2 * i, 3, "%02x", fp[i]);
+    sdc_hex_encode(fp, 32, theirs);
     mine = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, r->cert);
     if (strcmp(mine, theirs) != 0) {
         fatal(p, EXIT_BAD_LICENSE,
@@ -393,38 +394,6 @@ send_request(KeyRequest *r)
                                      r);
 }
 
-static gboolean
-kid_from_hex(const char *s, guint8 kid[SECDEC_KID_SIZE])
-{
-    if (!s || strlen(s) != 32)
-        return FALSE;
-    for (int i = 0; i < SECDEC_KID_SIZE; i++) {
-        if (!g_ascii_isxdigit(s[2 * i]) || !g_ascii_isxdigit(s[2 * i + 1]))
-            return FALSE;
-        kid[i] = (guint8)(g_ascii_xdigit_value(s[2 * i]) * 16 + g_ascii_xdigit_value(s[2 * i + 1]));
-    }
-    return TRUE;
-}
-
-/* base64url without padding */
-static gchar *
-base64url(const guint8 *data, gsize len)
-{
-    gchar *s = g_base64_encode(data, len), *c;
-
-    for (c = s; *c; c++) {
-        if (*c == '+')
-            *c = '-';
-        else if (*c == '/')
-            *c = '_';
-        else if (*c == '=') {
-            *c = 0;
-            break;
-        }
-    }
-    return s;
-}
-
 /* The decryptor asked for a key (bus message "secdec-key-needed", main thread). */
 static void
 on_key_needed(Player *p, GstElement *decryptor, const char *kidhex)
@@ -444,7 +413,7 @@ on_key_needed(Player *p, GstElement *decryptor, const char *kidhex)
     r->p = p;
     r->decryptor = gst_object_ref(decryptor);
     r->kidhex = g_strdup(kidhex);
-    if (!kid_from_hex(kidhex, r->kid)) {
+    if (!kidhex || strlen(kidhex) != 32 || sdc_hex_decode(kidhex, 32, r->kid, SECDEC_KID_SIZE, false) != 0) {
         key_request_free(r);
         return;
     }
@@ -464,7 +433,8 @@ on_key_needed(Player *p, GstElement *decryptor, const char *kidhex)
     r->cert = cert;
     cert_data = g_bytes_get_data(cert, &cert_len);
     cert_b64 = g_base64_encode(cert_data, cert_len);
-    kid_b64 = base64url(r->kid, sizeof r->kid);
+    kid_b64 = g_malloc(4 * ((sizeof r->kid + 2) / 3) + 1);
+    sdc_base64url_encode(r->kid, sizeof r->kid, kid_b64);
     b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "certificate");

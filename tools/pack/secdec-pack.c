@@ -21,7 +21,8 @@
 
 #include "boxw.h"
 #include "cencrypt.h"
-#include "jwk.h" /* tools/jwk.h: the shared Clear Key JWK reader */
+#include <secdec-common/hex.h>
+#include <secdec-common/jwk.h>
 #include "nalsplit.h"
 
 static const uint8_t SYSID_SECDEC[16] = {0x8f, 0x8f, 0xca, 0xac, 0x0c, 0xe0, 0x46, 0x3e,
@@ -139,33 +140,6 @@ static void usage(FILE *f) {
       f);
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static int parse_hex16(const char *s, uint8_t out[16]) {
-  int n = 0;
-  for (; *s; s++) {
-    if (*s == '-')
-      continue;
-    int hi = hexval(s[0]);
-    if (hi < 0 || !s[1])
-      return -1;
-    int lo = hexval(s[1]);
-    if (lo < 0 || n >= 16)
-      return -1;
-    out[n++] = (uint8_t)(hi << 4 | lo);
-    s++;
-  }
-  return n == 16 ? 0 : -1;
-}
-
 static int parse_seconds(const char *s, double *out) {
   char *end;
   errno = 0;
@@ -215,7 +189,7 @@ static int parse_options(int argc, char **argv, options *o) {
     case OPT_KID: case OPT_KEY: case OPT_KID2: case OPT_KEY2: case OPT_CIV: {
       uint8_t *dst = c == OPT_KID ? o->kid : c == OPT_KEY ? o->key : c == OPT_KID2 ? o->kid2
                      : c == OPT_KEY2 ? o->key2 : o->const_iv;
-      if (parse_hex16(optarg, dst) < 0) {
+      if (sdc_hex_decode(optarg, strlen(optarg), dst, 16, true) < 0) {
         die_msg("'%s' is not 16 bytes of hex", optarg);
         return -1;
       }
@@ -291,7 +265,7 @@ static int parse_options(int argc, char **argv, options *o) {
       g_error_free(gerr);
       return -1;
     }
-    int r = jwk_parse_keys((const uint8_t *)text, len, &keys, &n, err, sizeof(err));
+    int r = sdc_jwk_parse_keys((const uint8_t *)text, len, &keys, &n, err, sizeof(err));
     g_free(text);
     if (r < 0) {
       die_msg("%s: %s", o->jwk, err);

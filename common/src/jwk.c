@@ -1,11 +1,11 @@
 /*
- * jwk.c - W3C Clear Key JSON Web Key sets (content keys) for secdec-license.
+ * jwk.c - W3C Clear Key JSON Web Key sets (content keys) and base64url (RFC 4648 section 5).
  *
  * Copyright (C) 2026 secdec developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "jwk.h"
+#include <secdec-common/jwk.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +30,7 @@ static int b64url_value(int c)
     return -1;
 }
 
-long jwk_base64url_decode(const char *s, uint8_t *out, size_t max)
+long sdc_base64url_decode(const char *s, uint8_t *out, size_t max)
 {
     size_t len = strlen(s);
     size_t o = 0;
@@ -59,7 +59,7 @@ long jwk_base64url_decode(const char *s, uint8_t *out, size_t max)
     return (long)o;
 }
 
-void jwk_base64url_encode(const uint8_t *in, size_t n, char *out)
+void sdc_base64url_encode(const uint8_t *in, size_t n, char *out)
 {
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -115,7 +115,7 @@ static int get_b64_16(JsonObject *obj, const char *member, guint index, uint8_t 
                 member);
         return -1;
     }
-    n = jwk_base64url_decode(s, buf, sizeof buf);
+    n = sdc_base64url_decode(s, buf, sizeof buf);
     if (n < 0) {
         set_err(err, err_size, "keys[%u]: \"%s\" is not valid base64url (RFC 4648 section 5)",
                 index, member);
@@ -133,7 +133,7 @@ static int get_b64_16(JsonObject *obj, const char *member, guint index, uint8_t 
     return 0;
 }
 
-int jwk_parse_keys(const uint8_t *json, size_t size, SecdecContentKey **keys, size_t *n_keys,
+int sdc_jwk_parse_keys(const uint8_t *json, size_t size, SecdecContentKey **keys, size_t *n_keys,
                    char *err, size_t err_size)
 {
     JsonParser *parser = NULL;

@@ -1,12 +1,15 @@
 /*
- * jwk.h - W3C Clear Key JSON Web Key sets (content keys) for secdec-license.
+ * secdec-common/jwk.h - W3C Clear Key JSON Web Key sets (content keys): the one reader used by
+ * secdec-license, secdec-pack, the license server and the secdecrypt "keys" property.
+ *
+ * Thread-safety: every function is reentrant (no global state).
  *
  * Copyright (C) 2026 secdec developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#ifndef SECDEC_TOOLS_JWK_H
-#define SECDEC_TOOLS_JWK_H
+#ifndef SECDEC_COMMON_JWK_H
+#define SECDEC_COMMON_JWK_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,9 +24,10 @@
  * Duplicate KIDs are an error.
  *
  * On success appends the keys to *keys (realloc'ed; *n_keys updated) and returns 0. On
- * failure returns -1 and writes a one-line message into err (nothing is appended).
+ * failure returns -1 and writes a one-line message into err (nothing is appended). The caller
+ * owns *keys (free() it after wiping it with OPENSSL_cleanse()).
  */
-int jwk_parse_keys(const uint8_t *json, size_t size, SecdecContentKey **keys, size_t *n_keys,
+int sdc_jwk_parse_keys(const uint8_t *json, size_t size, SecdecContentKey **keys, size_t *n_keys,
                    char *err, size_t err_size);
 
 /**
@@ -31,9 +35,9 @@ int jwk_parse_keys(const uint8_t *json, size_t size, SecdecContentKey **keys, si
  * unused trailing bits must be zero). Returns the number of bytes written, or -1 when s is
  * not valid or would not fit into max bytes.
  */
-long jwk_base64url_decode(const char *s, uint8_t *out, size_t max);
+long sdc_base64url_decode(const char *s, uint8_t *out, size_t max);
 
 /** base64url without padding of n bytes into out (4*ceil(n/3)+1 bytes suffice). */
-void jwk_base64url_encode(const uint8_t *in, size_t n, char *out);
+void sdc_base64url_encode(const uint8_t *in, size_t n, char *out);
 
-#endif /* SECDEC_TOOLS_JWK_H */
+#endif /* SECDEC_COMMON_JWK_H */
