@@ -312,7 +312,7 @@ SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCryptoSession *se
     if (info)
         st = prepare_key(session, info->kid, &clear);
     if (st == SECDEC_OK)
-        st = sd_pool_acquire(device, size, &buf);
+        st = sd_pool_acquire(device->pool, &device->log, size, &buf);
     if (st == SECDEC_OK) {
         uint8_t *dst = sd_pool_buffer_data(buf);
         if (clear)

@@ -66,7 +66,7 @@ static void device_free(SecdecDevice *dev)
 {
     if (dev->hw && dev->hw_dev)
         dev->hw->close(dev->hw_dev);
-    sd_pool_free(dev->pool);
+    sd_pool_unref(dev->pool);
     EVP_PKEY_free(dev->pkey);
     free(dev->cert_der);
     free(dev->home);
@@ -149,7 +149,7 @@ SecdecStatus secdec_device_open(SecdecDevice **out, const SecdecDeviceSettings *
                                            "(set SECDEC_HOME)");
         goto fail;
     }
-    st = sd_pool_new(&dev->pool);
+    st = sd_pool_new(dev->allow_unlocked, &dev->pool);
     if (st != SECDEC_OK)
         goto fail;
     if (hw) {

@@ -87,8 +87,7 @@ struct SecdecDevice {
     uint8_t *cert_der;        /* certificate chain (public) */
     size_t cert_size;
     uint8_t cert_fp[32];      /* SHA-256(cert_der) */
-    SdPool *pool;             /* protected buffers (protected_pool.c) */
-    atomic_int outstanding_buffers;
+    SdPool *pool;             /* protected buffers (protected_pool.c); buffers hold references */
     /* Hardware backend (backend.h); NULL for software. cert_der/cert_size then point at the
      * module's certificate (not owned) and pkey is NULL. */
     const struct SdBackendOps *hw;

@@ -19,23 +19,29 @@
 #define POOL_MAX_CACHED_BYTES (16u * 1024u * 1024u)
 
 struct SecdecProtectedBuffer {
-    SecdecDevice *device; /* holds a reference: the pool outlives the buffer */
+    SdPool *pool;         /* holds a reference: the pool outlives the buffer */
     SdSecmem mem;
     size_t size;          /* bytes of sample data */
 };
 
 struct SdPool {
+    atomic_int refs;         /* the device's + one per outstanding buffer */
+    atomic_size_t outstanding;
+    bool allow_unlocked;
     pthread_mutex_t lock;
     SdSecmem cached[POOL_MAX_CACHED];
     size_t n_cached;
     size_t cached_bytes;
 };
 
-SecdecStatus sd_pool_new(SdPool **out)
+SecdecStatus sd_pool_new(bool allow_unlocked, SdPool **out)
 {
     SdPool *p = sd_calloc(1, sizeof(*p));
     if (!p)
         return SECDEC_E_OUTOFMEMORY;
+    atomic_init(&p->refs, 1);
+    atomic_init(&p->outstanding, 0);
+    p->allow_unlocked = allow_unlocked;
     if (pthread_mutex_init(&p->lock, NULL) != 0) {
         free(p);
         return SECDEC_E_OUTOFMEMORY;
@@ -44,9 +50,9 @@ SecdecStatus sd_pool_new(SdPool **out)
     return SECDEC_OK;
 }
 
-void sd_pool_free(SdPool *p)
+void sd_pool_unref(SdPool *p)
 {
-    if (!p)
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
     for (size_t i = 0; i < p->n_cached; i++)
         sd_secmem_free(&p->cached[i]);
@@ -62,9 +68,14 @@ static size_t region_size(size_t n)
     return r < n ? n : r;
 }
 
-SecdecStatus sd_pool_acquire(SecdecDevice *dev, size_t size, SecdecProtectedBuffer **out)
+size_t sd_pool_outstanding(SdPool *p)
 {
-    SdPool *p = dev->pool;
+    return atomic_load(&p->outstanding);
+}
+
+SecdecStatus sd_pool_acquire(SdPool *p, const SdLogger *log, size_t size,
+                             SecdecProtectedBuffer **out)
+{
     if (size > SIZE_MAX / 2)
         return SECDEC_E_OUTOFMEMORY;
     SecdecProtectedBuffer *b = sd_calloc(1, sizeof(*b));
@@ -88,23 +99,23 @@ SecdecStatus sd_pool_acquire(SecdecDevice *dev, size_t size, SecdecProtectedBuff
     }
     pthread_mutex_unlock(&p->lock);
     if (!found) {
-        SecdecStatus st = sd_secmem_alloc(&b->mem, want, dev->allow_unlocked);
+        SecdecStatus st = sd_secmem_alloc(&b->mem, want, p->allow_unlocked);
         if (st != SECDEC_OK) {
             free(b);
             if (st == SECDEC_E_MEMLOCK)
-                sd_log(&dev->log, SECDEC_LOG_ERROR,
+                sd_log(log, SECDEC_LOG_ERROR,
                        "cannot lock %zu bytes of protected memory (RLIMIT_MEMLOCK too low?)",
                        want);
             return st;
         }
         if (!b->mem.locked)
-            sd_log(&dev->log, SECDEC_LOG_WARNING,
+            sd_log(log, SECDEC_LOG_WARNING,
                    "protected buffer of %zu bytes is NOT locked (allow_unlocked_memory)", want);
     }
     b->size = size;
-    b->device = dev;
-    sd_device_ref(dev);
-    atomic_fetch_add(&dev->outstanding_buffers, 1);
+    b->pool = p;
+    atomic_fetch_add(&p->refs, 1);
+    atomic_fetch_add(&p->outstanding, 1);
     *out = b;
     return SECDEC_OK;
 }
@@ -120,8 +131,7 @@ void secdec_protected_buffer_release(SecdecProtectedBuffer **buffer)
         return;
     SecdecProtectedBuffer *b = *buffer;
     *buffer = NULL;
-    SecdecDevice *dev = b->device;
-    SdPool *p = dev->pool;
+    SdPool *p = b->pool;
     OPENSSL_cleanse(b->mem.ptr, b->size);
     pthread_mutex_lock(&p->lock);
     if (p->n_cached < POOL_MAX_CACHED && p->cached_bytes + b->mem.size <= POOL_MAX_CACHED_BYTES) {
@@ -131,9 +141,9 @@ void secdec_protected_buffer_release(SecdecProtectedBuffer **buffer)
     }
     pthread_mutex_unlock(&p->lock);
     sd_secmem_free(&b->mem); /* no-op when cached */
-    atomic_fetch_sub(&dev->outstanding_buffers, 1);
+    atomic_fetch_sub(&p->outstanding, 1);
     free(b);
-    sd_device_unref(dev);
+    sd_pool_unref(p);
 }
 
 size_t secdec_protected_buffer_get_size(const SecdecProtectedBuffer *buffer)

@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "backend.h"
+#include "protected_pool.h"
 #include "session.h"
 
 #define CANARY 0x5ecdec5e55105e5eULL
@@ -372,7 +373,7 @@ SecdecStatus secdec_check_crypto_session_status(SecdecDevice *device,
     pthread_rwlock_rdlock(&session->lock);
     if (sd_session_alive(session))
         *status = SECDEC_SESSION_STATUS_OK;
-    else if (atomic_load(&device->outstanding_buffers) > 0)
+    else if (sd_pool_outstanding(device->pool) > 0)
         *status = SECDEC_SESSION_STATUS_KEY_AND_CONTENT_LOST;
     else
         *status = SECDEC_SESSION_STATUS_KEY_LOST;
