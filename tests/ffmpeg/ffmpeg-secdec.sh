@@ -50,6 +50,10 @@ expect_same() {   # label md5file clearmd5
   echo "ok: $1 ($(frames "$2" | wc -l) frames identical)"
 }
 
+movenc_encrypt() {   # in out: FFmpeg's own non-fragmented CENC (cenc-aes-ctr) with KID/KEY
+  sysff -i "$1" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY -encryption_kid $KID "$2"
+}
+
 pack() {   # codec out args...
   local c=$1 out=$2; shift 2
   "$SECDEC_PACK" -i "$T/clear-$c.mp4" -o "$out" --kid "$KID" --key "$KEY" --seed 7 "$@" ||
@@ -62,8 +66,7 @@ movenc-cenc)
   install_license "$KID:$KEY"
   for c in h264 hevc; do
     make_clear $c
-    sysff -i "$T/clear-$c.mp4" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY \
-      -encryption_kid $KID "$T/enc-$c.mp4"
+    movenc_encrypt "$T/clear-$c.mp4" "$T/enc-$c.mp4"
     secdec_md5 "$T/out.md5" -hwaccel secdec -c:v ${c}_secdec -i "$T/enc-$c.mp4" || fail "$c: ffmpeg failed"
     expect_same "movenc cenc-aes-ctr $c, -hwaccel secdec, license store" "$T/out.md5" "$T/clear-$c.md5"
     # without -hwaccel the wrapper opens a default device (same SECDEC_HOME)
@@ -135,8 +138,7 @@ lead-rotation)
   ;;
 transcode)
   make_clear h264
-  sysff -i "$T/clear-h264.mp4" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY \
-    -encryption_kid $KID "$T/enc.mp4"
+  movenc_encrypt "$T/clear-h264.mp4" "$T/enc.mp4"
   install_license "$KID:$KEY"
   "$FF" -hide_banner -nostdin -loglevel error -hwaccel secdec -c:v h264_secdec -i "$T/enc.mp4" \
     -f yuv4mpegpipe "$T/out.y4m" || fail "to y4m"
@@ -159,8 +161,7 @@ transcode)
   ;;
 errors)
   make_clear h264
-  sysff -i "$T/clear-h264.mp4" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY \
-    -encryption_kid $KID "$T/enc.mp4"
+  movenc_encrypt "$T/clear-h264.mp4" "$T/enc.mp4"
   # 1. missing key: the KID is named, exit status non-zero, no frame written
   rc=0; secdec_md5 "$T/out.md5" -hwaccel secdec -c:v h264_secdec -i "$T/enc.mp4" || rc=$?
   [ $rc -ne 0 ] || fail "missing key: exit status 0"
@@ -237,8 +238,7 @@ hwaccel-alone)
   install_license "$KID:$KEY"
   for c in h264 hevc; do
     make_clear $c
-    sysff -i "$T/clear-$c.mp4" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY \
-      -encryption_kid $KID "$T/enc-$c.mp4"
+    movenc_encrypt "$T/clear-$c.mp4" "$T/enc-$c.mp4"
     secdec_md5 "$T/out.md5" -hwaccel secdec -i "$T/enc-$c.mp4" || fail "$c: ffmpeg failed"
     expect_same "-hwaccel secdec alone, movenc cenc $c" "$T/out.md5" "$T/clear-$c.md5"
     pack $c "$T/pack-$c.mp4" --scheme cbcs
@@ -260,8 +260,7 @@ never-clear)
   # Whatever the options, a packet with encryption info is never decoded as clear (patch 0011):
   # the native decoders refuse it with an error naming the scheme and the KID.
   make_clear h264
-  sysff -i "$T/clear-h264.mp4" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY \
-    -encryption_kid $KID "$T/enc.mp4"
+  movenc_encrypt "$T/clear-h264.mp4" "$T/enc.mp4"
   pack h264 "$T/cbcs.mp4" --scheme cbcs
   for f in enc cbcs; do
     for opts in "" "-c:v h264" "-hwaccel none" "-threads 1" "-c:v h264 -threads 4 -thread_type frame"; do
