@@ -9,7 +9,6 @@
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,37 +19,13 @@
 #include <va/va_drm.h>
 
 #include "backend.h"
+#include "internal.h" /* sd_log(), SdLogger */
 #include "secdec/va-tee.h"
 #include "secdec/vaapi.h"
 #include "va_headless.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_CERT 16384
-
-/* ---- logging ------------------------------------------------------------------------------ */
-
-typedef struct Log {
-    SecdecLogCallback cb;
-    void *cookie;
-    SecdecLogLevel level;
-} Log;
-
-static void vlog(const Log *lg, SecdecLogLevel level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void vlog(const Log *lg, SecdecLogLevel level, const char *fmt, ...)
-{
-    if (lg && level > lg->level)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (lg && lg->cb)
-        lg->cb(lg->cookie, level, msg);
-    else if (level <= SECDEC_LOG_WARNING)
-        fprintf(stderr, "secdec-vaapi: %s\n", msg);
-}
 
 /* ---- the decoder profiles, in secdec_known_decoder_profile() terms -------------------------- */
 
@@ -174,7 +149,7 @@ typedef struct KeyEntry {
 } KeyEntry;
 
 struct SdBackendDevice {
-    Log log;
+    SdLogger log;
     VADisplay dpy;
     bool own_dpy;
     int fd;
@@ -222,7 +197,7 @@ static SecdecStatus tee_status(uint32_t s)
 
 /* One vaProtectedSessionExecute() round trip. *tee gets the TEE's status; the return value
  * says whether the command got there. */
-static SecdecStatus tee_exec(const Log *lg, VADisplay dpy, VAProtectedSessionID ps,
+static SecdecStatus tee_exec(const SdLogger *lg, VADisplay dpy, VAProtectedSessionID ps,
                              uint32_t func, const void *in, uint32_t in_size, void *out,
                              uint32_t out_cap, uint32_t *out_size, uint32_t *tee)
 {
@@ -251,7 +226,7 @@ static SecdecStatus tee_exec(const Log *lg, VADisplay dpy, VAProtectedSessionID 
     if (buf != VA_INVALID_ID)
         vaDestroyBuffer(dpy, buf);
     if (st != VA_STATUS_SUCCESS) {
-        vlog(lg, SECDEC_LOG_ERROR, "TEE function 0x%x: %s", func, vaErrorStr(st));
+        sd_log(lg, SECDEC_LOG_ERROR, "TEE function 0x%x: %s", func, vaErrorStr(st));
         return va_to_status(st);
     }
     return SECDEC_OK;
@@ -269,12 +244,12 @@ static SecdecStatus pc_session_new(SdBackendDevice *d, bool ctr, VAConfigID *cfg
     };
     VAStatus st = vaCreateConfig(d->dpy, VAProfileProtected, VAEntrypointProtectedContent, a, 5, cfg);
     if (st != VA_STATUS_SUCCESS) {
-        vlog(&d->log, SECDEC_LOG_ERROR, "vaCreateConfig(VAProfileProtected): %s", vaErrorStr(st));
+        sd_log(&d->log, SECDEC_LOG_ERROR, "vaCreateConfig(VAProfileProtected): %s", vaErrorStr(st));
         return va_to_status(st);
     }
     st = vaCreateProtectedSession(d->dpy, *cfg, ps);
     if (st != VA_STATUS_SUCCESS) {
-        vlog(&d->log, SECDEC_LOG_ERROR, "vaCreateProtectedSession: %s", vaErrorStr(st));
+        sd_log(&d->log, SECDEC_LOG_ERROR, "vaCreateProtectedSession: %s", vaErrorStr(st));
         vaDestroyConfig(d->dpy, *cfg);
         return va_to_status(st);
     }
@@ -295,7 +270,7 @@ static SecdecStatus fetch_certificate(SdBackendDevice *d)
                         MAX_CERT, &n, &tee)
              : SECDEC_E_OUTOFMEMORY;
     if (st == SECDEC_OK && (tee != SECDEC_VA_TEE_STATUS_OK || n == 0 || n > MAX_CERT)) {
-        vlog(&d->log, SECDEC_LOG_WARNING,
+        sd_log(&d->log, SECDEC_LOG_WARNING,
              "the VA driver's TEE does not speak secdec's protocol (GET_CERTIFICATE status %u)",
              tee);
         st = SECDEC_E_NOTAVAILABLE;
@@ -381,7 +356,7 @@ static SecdecStatus b_open(const SdBackendOpenArgs *args, SdBackendDevice **out,
     if (!d)
         return SECDEC_E_OUTOFMEMORY;
     pthread_mutex_init(&d->lock, NULL);
-    d->log = (Log){args->logger, args->logger_cookie, args->log_level};
+    d->log = (SdLogger){args->logger, args->logger_cookie, args->log_level};
     d->fd = -1;
     SecdecLogLevel miss = args->forced ? SECDEC_LOG_ERROR : SECDEC_LOG_INFO;
     const char *test_driver = getenv("SECDEC_VA_TEST_DRIVER");
@@ -409,13 +384,13 @@ static SecdecStatus b_open(const SdBackendOpenArgs *args, SdBackendDevice **out,
                 d->fd = fd;
                 d->own_dpy = true;
             } else {
-                vlog(&d->log, SECDEC_LOG_INFO, "%s: no VA-API protected content", node);
+                sd_log(&d->log, SECDEC_LOG_INFO, "%s: no VA-API protected content", node);
                 close_display(dpy, fd);
             }
         }
     }
     if (!d->dpy || !usable(&d->pr)) {
-        vlog(&d->log, miss, "no VA-API device with protected content (AES-128 subsample "
+        sd_log(&d->log, miss, "no VA-API device with protected content (AES-128 subsample "
                             "decryption for a decode profile)");
         dev_free(d);
         return SECDEC_E_NOTAVAILABLE;
@@ -425,7 +400,7 @@ static SecdecStatus b_open(const SdBackendOpenArgs *args, SdBackendDevice **out,
         dev_free(d);
         return st == SECDEC_E_OUTOFMEMORY ? st : SECDEC_E_NOTAVAILABLE;
     }
-    vlog(&d->log, SECDEC_LOG_INFO, "VA-API device: %s", vaQueryVendorString(d->dpy));
+    sd_log(&d->log, SECDEC_LOG_INFO, "VA-API device: %s", vaQueryVendorString(d->dpy));
     *out = d;
     *cert = d->cert;
     *cert_size = d->cert_size;
@@ -811,7 +786,7 @@ static SecdecStatus attach_detach(SecdecDevice *device, SecdecCryptoSession *ses
                           : vaDetachProtectedSession(s->dev->dpy, context);
     pthread_mutex_unlock(&s->dev->lock);
     if (vst != VA_STATUS_SUCCESS) {
-        vlog(&s->dev->log, SECDEC_LOG_ERROR, "va%sProtectedSession: %s",
+        sd_log(&s->dev->log, SECDEC_LOG_ERROR, "va%sProtectedSession: %s",
              attach ? "Attach" : "Detach", vaErrorStr(vst));
         st = vst == VA_STATUS_ERROR_INVALID_CONTEXT ? SECDEC_E_INVALIDARG : va_to_status(vst);
     }
@@ -1064,7 +1039,7 @@ int secdec_vaapi_list_devices(void (*cb)(void *cookie, const SecdecVaapiDeviceIn
             SdBackendDevice d;
             memset(&d, 0, sizeof(d));
             d.dpy = dpy;
-            d.log = (Log){NULL, NULL, SECDEC_LOG_ERROR};
+            d.log = (SdLogger){NULL, NULL, SECDEC_LOG_ERROR};
             pthread_mutex_init(&d.lock, NULL);
             probe(dpy, &d.pr);
             info.vendor = vaQueryVendorString(dpy);
