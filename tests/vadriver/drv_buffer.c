@@ -80,8 +80,7 @@ VAStatus t_CreateBuffer(VADriverContextP ctx, VAContextID owner, VABufferType ty
 
 VAStatus t_BufferSetNumElements(VADriverContextP ctx, VABufferID id, unsigned num)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     Buffer *b = obj_get(d, id, OBJ_BUFFER);
     VAStatus st = VA_STATUS_SUCCESS;
     if (!b)
@@ -96,8 +95,7 @@ VAStatus t_BufferSetNumElements(VADriverContextP ctx, VABufferID id, unsigned nu
 
 VAStatus t_MapBuffer(VADriverContextP ctx, VABufferID id, void **p)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaMapBuffer");
     Buffer *b = obj_get(d, id, OBJ_BUFFER);
     if (b)
@@ -108,19 +106,13 @@ VAStatus t_MapBuffer(VADriverContextP ctx, VABufferID id, void **p)
 
 VAStatus t_UnmapBuffer(VADriverContextP ctx, VABufferID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
-    Buffer *b = obj_get(d, id, OBJ_BUFFER);
-    pthread_mutex_unlock(&d->lock);
-    return b ? VA_STATUS_SUCCESS : VA_STATUS_ERROR_INVALID_BUFFER;
+    return obj_exists(drv_of(ctx), id, OBJ_BUFFER) ? VA_STATUS_SUCCESS
+                                                    : VA_STATUS_ERROR_INVALID_BUFFER;
 }
 
 VAStatus t_DestroyBuffer(VADriverContextP ctx, VABufferID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
-    Buffer *b = obj_remove(d, id, OBJ_BUFFER);
-    pthread_mutex_unlock(&d->lock);
+    Buffer *b = obj_take(drv_of(ctx), id, OBJ_BUFFER);
     if (!b)
         return VA_STATUS_ERROR_INVALID_BUFFER;
     buffer_free(b);
@@ -130,8 +122,7 @@ VAStatus t_DestroyBuffer(VADriverContextP ctx, VABufferID id)
 VAStatus t_BufferInfo(VADriverContextP ctx, VABufferID id, VABufferType *type,
                       unsigned *size, unsigned *num)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     Buffer *b = obj_get(d, id, OBJ_BUFFER);
     if (b) {
         *type = b->type;

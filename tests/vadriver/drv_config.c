@@ -109,8 +109,7 @@ static VAStatus check_pair(VAProfile profile, VAEntrypoint ep)
 VAStatus t_GetConfigAttributes(VADriverContextP ctx, VAProfile profile, VAEntrypoint ep,
                                VAConfigAttrib *list, int num)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaGetConfigAttributes");
     pthread_mutex_unlock(&d->lock);
     VAStatus st = check_pair(profile, ep);
@@ -169,10 +168,7 @@ VAStatus t_CreateConfig(VADriverContextP ctx, VAProfile profile, VAEntrypoint ep
 
 VAStatus t_DestroyConfig(VADriverContextP ctx, VAConfigID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
-    Config *c = obj_remove(d, id, OBJ_CONFIG);
-    pthread_mutex_unlock(&d->lock);
+    Config *c = obj_take(drv_of(ctx), id, OBJ_CONFIG);
     free(c);
     return c ? VA_STATUS_SUCCESS : VA_STATUS_ERROR_INVALID_CONFIG;
 }
@@ -180,8 +176,7 @@ VAStatus t_DestroyConfig(VADriverContextP ctx, VAConfigID id)
 VAStatus t_QueryConfigAttributes(VADriverContextP ctx, VAConfigID id, VAProfile *profile,
                                  VAEntrypoint *ep, VAConfigAttrib *list, int *num)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     Config *c = obj_get(d, id, OBJ_CONFIG);
     Config copy = c ? *c : (Config){0};
     pthread_mutex_unlock(&d->lock);

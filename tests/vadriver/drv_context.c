@@ -14,8 +14,7 @@
 VAStatus t_CreateContext(VADriverContextP ctx, VAConfigID config, int w, int h, int flag,
                          VASurfaceID *targets, int n_targets, VAContextID *id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaCreateContext");
     Config *cfg = obj_get(d, config, OBJ_CONFIG);
     VAStatus st = VA_STATUS_SUCCESS;
@@ -56,16 +55,27 @@ void picture_reset(Context *c)
 
 VAStatus t_DestroyContext(VADriverContextP ctx, VAContextID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
-    Context *c = obj_remove(d, id, OBJ_CONTEXT);
-    pthread_mutex_unlock(&d->lock);
+    Context *c = obj_take(drv_of(ctx), id, OBJ_CONTEXT);
     if (!c)
         return VA_STATUS_ERROR_INVALID_CONTEXT;
+    context_free(c);
+    return VA_STATUS_SUCCESS;
+}
+
+VAStatus context_with(Drv *d, VAContextID id, uint32_t other, int type, VAStatus missing,
+                      Context **c)
+{
+    *c = obj_get(d, id, OBJ_CONTEXT);
+    if (!*c)
+        return VA_STATUS_ERROR_INVALID_CONTEXT;
+    return obj_get(d, other, type) ? VA_STATUS_SUCCESS : missing;
+}
+
+void context_free(Context *c)
+{
     picture_reset(c);
     free(c->slices);
     free(c->slice_ends);
     drv_h264_free(c->h264);
     free(c);
-    return VA_STATUS_SUCCESS;
 }

@@ -83,8 +83,7 @@ VAStatus t_CreateImage(VADriverContextP ctx, VAImageFormat *format, int w, int h
 
 VAStatus t_DeriveImage(VADriverContextP ctx, VASurfaceID surface, VAImage *image)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaDeriveImage");
     Surface *s = obj_get(d, surface, OBJ_SURFACE);
     VAStatus st = s ? image_new(d, s->width, s->height, s->data, surface, image)
@@ -95,8 +94,7 @@ VAStatus t_DeriveImage(VADriverContextP ctx, VASurfaceID surface, VAImage *image
 
 VAStatus t_DestroyImage(VADriverContextP ctx, VAImageID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     Image *im = obj_remove(d, id, OBJ_IMAGE);
     Buffer *b = im ? obj_remove(d, im->image.buf, OBJ_BUFFER) : NULL;
     pthread_mutex_unlock(&d->lock);
@@ -108,8 +106,7 @@ VAStatus t_DestroyImage(VADriverContextP ctx, VAImageID id)
 VAStatus t_GetImage(VADriverContextP ctx, VASurfaceID surface, int x, int y, unsigned w,
                     unsigned h, VAImageID image)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaGetImage");
     Surface *s = obj_get(d, surface, OBJ_SURFACE);
     Image *im = obj_get(d, image, OBJ_IMAGE);

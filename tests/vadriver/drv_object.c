@@ -30,16 +30,25 @@ int obj_type(Drv *d, uint32_t id)
     return 0;
 }
 
+void *drv_grow(void *array, size_t *cap, size_t need, size_t elem_size, size_t first_cap)
+{
+    if (need <= *cap)
+        return array;
+    size_t n = *cap ? *cap * 2 : first_cap;
+    if (n < need)
+        n = need;
+    void *p = realloc(array, n * elem_size);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 VAStatus obj_add(Drv *d, int type, void *p, uint32_t *id)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        Obj *o = realloc(d->objs, cap * sizeof(*o));
-        if (!o)
-            return VA_STATUS_ERROR_ALLOCATION_FAILED;
-        d->objs = o;
-        d->cap = cap;
-    }
+    Obj *o = drv_grow(d->objs, &d->cap, d->n + 1, sizeof(*o), 64);
+    if (!o)
+        return VA_STATUS_ERROR_ALLOCATION_FAILED;
+    d->objs = o;
     d->objs[d->n++] = (Obj){++d->next_id, type, p};
     *id = d->next_id;
     return VA_STATUS_SUCCESS;
@@ -54,6 +63,22 @@ void *obj_remove(Drv *d, uint32_t id, int type)
             return p;
         }
     return NULL;
+}
+
+bool obj_exists(Drv *d, uint32_t id, int type)
+{
+    pthread_mutex_lock(&d->lock);
+    bool found = obj_get(d, id, type) != NULL;
+    pthread_mutex_unlock(&d->lock);
+    return found;
+}
+
+void *obj_take(Drv *d, uint32_t id, int type)
+{
+    pthread_mutex_lock(&d->lock);
+    void *p = obj_remove(d, id, type);
+    pthread_mutex_unlock(&d->lock);
+    return p;
 }
 
 /* ---- fault knob --------------------------------------------------------------------------- */

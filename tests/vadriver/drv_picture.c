@@ -28,16 +28,11 @@ static void hexsha(const uint8_t *p, size_t n, char out[65], uint8_t raw[32])
 
 VAStatus t_BeginPicture(VADriverContextP ctx, VAContextID id, VASurfaceID target)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaBeginPicture");
-    Context *c = obj_get(d, id, OBJ_CONTEXT);
-    VAStatus st = VA_STATUS_SUCCESS;
-    if (!c)
-        st = VA_STATUS_ERROR_INVALID_CONTEXT;
-    else if (!obj_get(d, target, OBJ_SURFACE))
-        st = VA_STATUS_ERROR_INVALID_SURFACE;
-    else {
+    Context *c;
+    VAStatus st = context_with(d, id, target, OBJ_SURFACE, VA_STATUS_ERROR_INVALID_SURFACE, &c);
+    if (st == VA_STATUS_SUCCESS) {
         picture_reset(c);
         c->target = target;
         c->in_picture = true;
@@ -52,22 +47,14 @@ static VAStatus render_one(Context *c, Buffer *b)
 {
     if (b->type == VASliceDataBufferType) {
         size_t n = (size_t)b->size * b->num_elements;
-        if (c->slices_size + n > c->slices_cap) {
-            size_t cap = (c->slices_size + n) * 2;
-            uint8_t *p = realloc(c->slices, cap);
-            if (!p)
-                return VA_STATUS_ERROR_ALLOCATION_FAILED;
-            c->slices = p;
-            c->slices_cap = cap;
-        }
-        if (c->n_slices == c->cap_slices) {
-            size_t cap = c->cap_slices ? c->cap_slices * 2 : 16;
-            size_t *p = realloc(c->slice_ends, cap * sizeof(*p));
-            if (!p)
-                return VA_STATUS_ERROR_ALLOCATION_FAILED;
-            c->slice_ends = p;
-            c->cap_slices = cap;
-        }
+        uint8_t *bytes = drv_grow(c->slices, &c->slices_cap, c->slices_size + n, 1, 2 * n);
+        if (!bytes)
+            return VA_STATUS_ERROR_ALLOCATION_FAILED;
+        c->slices = bytes;
+        size_t *ends = drv_grow(c->slice_ends, &c->cap_slices, c->n_slices + 1, sizeof(*ends), 16);
+        if (!ends)
+            return VA_STATUS_ERROR_ALLOCATION_FAILED;
+        c->slice_ends = ends;
         memcpy(c->slices + c->slices_size, b->data, n);
         c->slices_size += n;
         c->slice_ends[c->n_slices++] = c->slices_size;
@@ -92,15 +79,12 @@ static VAStatus render_one(Context *c, Buffer *b)
 
 VAStatus t_RenderPicture(VADriverContextP ctx, VAContextID id, VABufferID *bufs, int n)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaRenderPicture");
     Context *c = obj_get(d, id, OBJ_CONTEXT);
-    VAStatus st = VA_STATUS_SUCCESS;
-    if (!c)
-        st = VA_STATUS_ERROR_INVALID_CONTEXT;
-    else if (!c->in_picture)
-        st = VA_STATUS_ERROR_OPERATION_FAILED;
+    VAStatus st = !c               ? VA_STATUS_ERROR_INVALID_CONTEXT
+                  : !c->in_picture ? VA_STATUS_ERROR_OPERATION_FAILED
+                                   : VA_STATUS_SUCCESS;
     for (int i = 0; st == VA_STATUS_SUCCESS && i < n; i++) {
         Buffer *b = obj_get(d, bufs[i], OBJ_BUFFER);
         st = b ? render_one(c, b) : VA_STATUS_ERROR_INVALID_BUFFER;
@@ -125,8 +109,7 @@ static void decode_h264(Context *c, Surface *s)
 
 VAStatus t_EndPicture(VADriverContextP ctx, VAContextID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaEndPicture");
     Context *c = obj_get(d, id, OBJ_CONTEXT);
     VAStatus st = VA_STATUS_SUCCESS;

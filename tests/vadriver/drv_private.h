@@ -106,12 +106,26 @@ static inline Drv *drv_of(VADriverContextP ctx)
     return ctx->pDriverData;
 }
 
+/* The driver with its lock taken: a hook's prologue. */
+static inline Drv *drv_lock(VADriverContextP ctx)
+{
+    Drv *d = drv_of(ctx);
+    pthread_mutex_lock(&d->lock);
+    return d;
+}
+
 /* ---- drv_object.c: the object table (caller holds d->lock), fault knob, log --------------- */
 
 void *obj_get(Drv *d, uint32_t id, int type);
 int obj_type(Drv *d, uint32_t id); /* 0: no such object */
 VAStatus obj_add(Drv *d, int type, void *p, uint32_t *id);
 void *obj_remove(Drv *d, uint32_t id, int type);
+/* `array` (of *cap elements) grown to hold at least `need` elements: doubled, first_cap at
+ * first. NULL when out of memory (array is still valid then, *cap unchanged). */
+void *drv_grow(void *array, size_t *cap, size_t need, size_t elem_size, size_t first_cap);
+/* The same taking d->lock themselves: whether `id` is an object of `type`; removing it. */
+bool obj_exists(Drv *d, uint32_t id, int type);
+void *obj_take(Drv *d, uint32_t id, int type);
 
 /* $SECDEC_TEST_DRV_FAIL=<name>[:N]: true when this call of `name` must fail. Caller holds
  * d->lock. */
@@ -139,6 +153,14 @@ bool is_decode_profile(VAProfile p);
 
 /* Forgets the current picture of a context (vaBeginPicture, end of vaEndPicture). */
 void picture_reset(Context *c);
+/* Caller holds d->lock. The context `id` (*c) and whether object `other` of `type` exists:
+ * VA_STATUS_SUCCESS, VA_STATUS_ERROR_INVALID_CONTEXT (*c NULL) or `missing`. */
+VAStatus context_with(Drv *d, VAContextID id, uint32_t other, int type, VAStatus missing,
+                      Context **c);
+/* Frees a context and what it owns (its picture, the H.264 decoder). */
+void context_free(Context *c);
+/* Frees a surface and its memory. */
+void surface_free(Surface *s);
 /* Frees a buffer and what it owns (not borrowed surface memory). NULL-safe. */
 void buffer_free(Buffer *b);
 

@@ -37,8 +37,7 @@ void lose_sessions_knob(Drv *d)
 VAStatus t_CreateProtectedSession(VADriverContextP ctx, VAConfigID config,
                                   VAProtectedSessionID *id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaCreateProtectedSession");
     Config *cfg = obj_get(d, config, OBJ_CONFIG);
     VAStatus st = VA_STATUS_SUCCESS;
@@ -59,8 +58,7 @@ VAStatus t_CreateProtectedSession(VADriverContextP ctx, VAConfigID config,
 
 VAStatus t_DestroyProtectedSession(VADriverContextP ctx, VAProtectedSessionID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     PSession *ps = obj_remove(d, id, OBJ_PSESSION);
     if (ps)
         for (size_t i = 0; i < d->n; i++)
@@ -76,16 +74,11 @@ VAStatus t_DestroyProtectedSession(VADriverContextP ctx, VAProtectedSessionID id
 VAStatus t_AttachProtectedSession(VADriverContextP ctx, VAContextID context,
                                   VAProtectedSessionID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaAttachProtectedSession");
-    Context *c = obj_get(d, context, OBJ_CONTEXT);
-    VAStatus st = VA_STATUS_SUCCESS;
-    if (!c)
-        st = VA_STATUS_ERROR_INVALID_CONTEXT;
-    else if (!obj_get(d, id, OBJ_PSESSION))
-        st = VA_STATUS_ERROR_INVALID_PARAMETER;
-    else
+    Context *c;
+    VAStatus st = context_with(d, context, id, OBJ_PSESSION, VA_STATUS_ERROR_INVALID_PARAMETER, &c);
+    if (st == VA_STATUS_SUCCESS)
         c->session = id;
     pthread_mutex_unlock(&d->lock);
     return st;
@@ -93,8 +86,7 @@ VAStatus t_AttachProtectedSession(VADriverContextP ctx, VAContextID context,
 
 VAStatus t_DetachProtectedSession(VADriverContextP ctx, VAContextID context)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     Context *c = obj_get(d, context, OBJ_CONTEXT);
     if (c)
         c->session = VA_INVALID_ID;

@@ -12,6 +12,12 @@
 
 #include "drv_private.h"
 
+void surface_free(Surface *s)
+{
+    free(s->data);
+    free(s);
+}
+
 static VAStatus create_surfaces(VADriverContextP ctx, unsigned format, unsigned w, unsigned h,
                                 VASurfaceID *out, unsigned n)
 {
@@ -35,8 +41,7 @@ static VAStatus create_surfaces(VADriverContextP ctx, unsigned format, unsigned 
         }
         if (!s || !s->data) {
             if (s)
-                free(s->data);
-            free(s);
+                surface_free(s);
             st = VA_STATUS_ERROR_ALLOCATION_FAILED;
             break;
         }
@@ -44,16 +49,14 @@ static VAStatus create_surfaces(VADriverContextP ctx, unsigned format, unsigned 
         memset(s->data + (size_t)aw * ah, 0x80, (size_t)aw * ah / 2);
         st = obj_add(d, OBJ_SURFACE, s, &out[i]);
         if (st != VA_STATUS_SUCCESS) {
-            free(s->data);
-            free(s);
+            surface_free(s);
             break;
         }
     }
     if (st != VA_STATUS_SUCCESS)
         while (i-- > 0) {
             Surface *s = obj_remove(d, out[i], OBJ_SURFACE);
-            free(s->data);
-            free(s);
+            surface_free(s);
         }
     pthread_mutex_unlock(&d->lock);
     return st;
@@ -90,8 +93,7 @@ VAStatus t_DestroySurfaces(VADriverContextP ctx, VASurfaceID *list, int n)
             st = VA_STATUS_ERROR_INVALID_SURFACE;
             continue;
         }
-        free(s->data);
-        free(s);
+        surface_free(s);
     }
     pthread_mutex_unlock(&d->lock);
     return st;
@@ -112,11 +114,7 @@ VAStatus t_QuerySurfaceAttributes(VADriverContextP ctx, VAConfigID config,
         {VASurfaceAttribMemoryType, VA_SURFACE_ATTRIB_GETTABLE | VA_SURFACE_ATTRIB_SETTABLE,
          {VAGenericValueTypeInteger, {.i = VA_SURFACE_ATTRIB_MEM_TYPE_VA}}},
     };
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
-    bool ok = obj_get(d, config, OBJ_CONFIG) != NULL;
-    pthread_mutex_unlock(&d->lock);
-    if (!ok)
+    if (!obj_exists(drv_of(ctx), config, OBJ_CONFIG))
         return VA_STATUS_ERROR_INVALID_CONFIG;
     if (!list) {
         *num = N_ELEMS(attrs);
@@ -133,8 +131,7 @@ VAStatus t_QuerySurfaceAttributes(VADriverContextP ctx, VAConfigID config,
 
 VAStatus t_SyncSurface(VADriverContextP ctx, VASurfaceID id)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
+    Drv *d = drv_lock(ctx);
     FAULT(d, "vaSyncSurface");
     bool ok = obj_get(d, id, OBJ_SURFACE) != NULL;
     pthread_mutex_unlock(&d->lock);
@@ -143,10 +140,7 @@ VAStatus t_SyncSurface(VADriverContextP ctx, VASurfaceID id)
 
 VAStatus t_QuerySurfaceStatus(VADriverContextP ctx, VASurfaceID id, VASurfaceStatus *s)
 {
-    Drv *d = drv_of(ctx);
-    pthread_mutex_lock(&d->lock);
-    bool ok = obj_get(d, id, OBJ_SURFACE) != NULL;
-    pthread_mutex_unlock(&d->lock);
+    bool ok = obj_exists(drv_of(ctx), id, OBJ_SURFACE);
     if (ok)
         *s = VASurfaceReady;
     return ok ? VA_STATUS_SUCCESS : VA_STATUS_ERROR_INVALID_SURFACE;

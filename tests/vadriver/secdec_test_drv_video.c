@@ -45,20 +45,13 @@ static VAStatus t_Terminate(VADriverContextP ctx)
     for (size_t i = 0; i < d->n; i++) {
         Obj *o = &d->objs[i];
         if (o->type == OBJ_SURFACE)
-            free(((Surface *)o->p)->data);
-        else if (o->type == OBJ_BUFFER) {
-            Buffer *b = o->p;
-            if (!b->borrowed)
-                free(b->data);
-            free(b->segments);
-        } else if (o->type == OBJ_CONTEXT) {
-            Context *c = o->p;
-            free(c->slices);
-            free(c->slice_ends);
-            free(c->enc_segments);
-            drv_h264_free(c->h264);
-        }
-        free(o->p);
+            surface_free(o->p);
+        else if (o->type == OBJ_BUFFER)
+            buffer_free(o->p);
+        else if (o->type == OBJ_CONTEXT)
+            context_free(o->p);
+        else
+            free(o->p); /* configs, images, protected sessions */
     }
     free(d->objs);
     pthread_mutex_destroy(&d->lock);
