@@ -27,6 +27,11 @@
  * The TEE's identity is an RSA-2048 key with a self-signed certificate. With
  * $SECDEC_TEST_TEE_DIR set it is kept there (tee.key, tee.crt, PEM; created on first use, so
  * every process sees the same "hardware"); otherwise a fresh one is made per process.
+ *
+ * This file is the driver's entry point: __vaDriverInit_<major>_<minor> fills the vtable with
+ * the hooks of drv_config.c, drv_surface.c, drv_context.c, drv_buffer.c, drv_picture.c,
+ * drv_image.c, drv_protected.c and drv_tee.c (declared in drv_private.h), and vaTerminate frees
+ * every object.
  */
 
 #include <stdlib.h>
