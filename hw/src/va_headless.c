@@ -72,18 +72,20 @@ VADisplay sd_va_headless_display(const char *driver_name)
         free(h);
         return NULL;
     }
-    h->dctx.vadpy_magic = VA_DISPLAY_MAGIC;
-    h->dctx.pDriverContext = &h->drv;
-    h->dctx.opaque = h;
-    h->dctx.vaIsValid = h_is_valid;
-    h->dctx.vaDestroy = h_destroy;
-    h->dctx.vaGetDriverName = h_name;
-    h->dctx.vaGetNumCandidates = h_num_candidates;
-    h->dctx.vaGetDriverNameByIndex = h_name_by_index;
+    h->dctx = (struct VADisplayContext){
+        .vadpy_magic = VA_DISPLAY_MAGIC,
+        .pDriverContext = &h->drv,
+        .opaque = h,
+        .vaIsValid = h_is_valid,
+        .vaDestroy = h_destroy,
+        .vaGetDriverName = h_name,
+        .vaGetNumCandidates = h_num_candidates,
+        .vaGetDriverNameByIndex = h_name_by_index,
 #if VA_CHECK_VERSION(1, 20, 0)
-    h->dctx.vaGetDriverNames = h_names;
+        .vaGetDriverNames = h_names,
 #endif
-    h->drv.pDisplayContext = &h->dctx;
-    h->drv.display_type = 0; /* no window system, no DRM state */
+    };
+    /* no window system, no DRM state */
+    h->drv = (struct VADriverContext){.pDisplayContext = &h->dctx, .display_type = 0};
     return (VADisplay)&h->dctx;
 }

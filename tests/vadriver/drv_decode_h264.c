@@ -132,25 +132,30 @@ void drv_h264_picture_reset(DrvH264 *h)
     h->bad = NULL;
 }
 
+/* A buffer VA sends once per picture (picture parameters, IQ matrix): copied into dst when it
+ * has dst's size, else the picture is marked bad with `why`. */
+static void keep_once(DrvH264 *h, void *dst, size_t dst_size, bool *has, const void *data,
+                      unsigned size, unsigned num_elements, const char *why)
+{
+    if (size != dst_size || num_elements != 1) {
+        h->bad = why;
+        return;
+    }
+    memcpy(dst, data, dst_size);
+    *has = true;
+}
+
 VAStatus drv_h264_render(DrvH264 *h, VABufferType type, const void *data, unsigned size,
                          unsigned num_elements, size_t data_index)
 {
     switch (type) {
     case VAPictureParameterBufferType:
-        if (size != sizeof(h->pic) || num_elements != 1)
-            h->bad = "picture-parameter-buffer-size";
-        else {
-            memcpy(&h->pic, data, sizeof(h->pic));
-            h->has_pic = true;
-        }
+        keep_once(h, &h->pic, sizeof(h->pic), &h->has_pic, data, size, num_elements,
+                  "picture-parameter-buffer-size");
         break;
     case VAIQMatrixBufferType:
-        if (size != sizeof(h->iq) || num_elements != 1)
-            h->bad = "iq-matrix-buffer-size";
-        else {
-            memcpy(&h->iq, data, sizeof(h->iq));
-            h->has_iq = true;
-        }
+        keep_once(h, &h->iq, sizeof(h->iq), &h->has_iq, data, size, num_elements,
+                  "iq-matrix-buffer-size");
         break;
     case VASliceParameterBufferType:
         if (size != sizeof(VASliceParameterBufferH264)) {
