@@ -39,6 +39,8 @@ const char *tool_progname(void)
 }
 
 /* "prog: message" on stderr, without the newline. */
+static void vmessage(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void vmessage(const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: ", progname);

@@ -11,6 +11,9 @@
 
 #include "player.h"
 
+static void vmessage(Player *p, const char *prefix, const char *fmt, va_list ap)
+    G_GNUC_PRINTF(3, 0);
+
 static void
 vmessage(Player *p, const char *prefix, const char *fmt, va_list ap)
 {
