@@ -89,12 +89,6 @@ static const char help_text[] =
 
 #pragma GCC diagnostic pop
 
-enum {
-    OPT_HOME = 0x100,
-    OPT_ALLOW_UNLOCKED,
-    OPT_NO_PROVISION,
-};
-
 static const struct {
     uint32_t flag;
     const char *name;
@@ -344,15 +338,6 @@ static void json_add_guid(JsonBuilder *b, const char *member, const SecdecGuid *
     json_builder_end_object(b);
 }
 
-static char *path_join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 static const char *file_state(const char *path, char *buf, size_t size)
 {
     struct stat stbuf;
@@ -369,14 +354,9 @@ static const char *file_state(const char *path, char *buf, size_t size)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {"verbose", no_argument, NULL, 'v'},
+        TOOL_COMMON_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
         {"certificate", required_argument, NULL, 'c'},
-        {"home", required_argument, NULL, OPT_HOME},
-        {"allow-unlocked-memory", no_argument, NULL, OPT_ALLOW_UNLOCKED},
-        {"no-provision", no_argument, NULL, OPT_NO_PROVISION},
         {NULL, 0, NULL, 0},
     };
     ToolDeviceOptions dopts = {0};
@@ -400,39 +380,19 @@ int main(int argc, char **argv)
     tool_set_progname(argc > 0 ? argv[0] : "secdec-info");
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hVvjc:", longopts, NULL)) != -1) {
+        int r;
         switch (c) {
-        case 'h':
-            fputs(help_text, stdout);
-            return TOOL_EXIT_OK;
-        case 'V':
-            tool_print_version();
-            return TOOL_EXIT_OK;
-        case 'v':
-            dopts.verbose++;
-            break;
         case 'j':
             json = true;
             break;
         case 'c':
             cert_out = optarg;
             break;
-        case OPT_HOME:
-            if (!*optarg)
-                return tool_usage_error("--home: empty directory name");
-            dopts.home = optarg;
-            break;
-        case OPT_ALLOW_UNLOCKED:
-            dopts.allow_unlocked = true;
-            break;
-        case OPT_NO_PROVISION:
-            dopts.no_provision = true;
-            break;
-        case ':':
-            return tool_usage_error("option '%s' requires an argument", argv[optind - 1]);
         default:
-            if (optopt && optopt < 0x100)
-                return tool_usage_error("unknown option '-%c'", optopt);
-            return tool_usage_error("unknown option '%s'", argv[optind - 1]);
+            r = tool_common_option(c, argv, help_text, &dopts);
+            if (r != TOOL_OPTION_NEXT)
+                return r;
+            break;
         }
     }
     if (optind < argc)
@@ -478,8 +438,8 @@ int main(int argc, char **argv)
     tool_fingerprint(dev_fp, fps);
     home = secdec_device_get_home(dev);
     locked = secdec_device_memory_locked(dev);
-    key_path = path_join(home ? home : "?", "device.key");
-    crt_path = path_join(home ? home : "?", "device.crt");
+    key_path = tool_path_join(home ? home : "?", "device.key");
+    crt_path = tool_path_join(home ? home : "?", "device.crt");
 
     while (secdec_known_crypto_type((unsigned)n_crypto))
         n_crypto++;

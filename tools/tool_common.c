@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -37,12 +38,20 @@ const char *tool_progname(void)
     return progname;
 }
 
+/* "prog: message" on stderr, without the newline. */
+static void vmessage(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static void vmessage(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", progname);
+    vfprintf(stderr, fmt, ap);
+}
+
 void tool_error(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -63,9 +72,8 @@ void tool_status_error(const char *what, SecdecStatus status)
 int tool_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
     return TOOL_EXIT_USAGE;
@@ -263,12 +271,44 @@ SecdecStatus tool_open_device(const ToolDeviceOptions *opts, SecdecDevice **out)
     return st;
 }
 
-static char *join(const char *a, const char *b)
+int tool_common_option(int c, char **argv, const char *help, ToolDeviceOptions *dev)
 {
-    size_t n = strlen(a) + strlen(b) + 2;
+    switch (c) {
+    case 'h':
+        fputs(help, stdout);
+        return TOOL_EXIT_OK;
+    case 'V':
+        tool_print_version();
+        return TOOL_EXIT_OK;
+    case 'v':
+        dev->verbose++;
+        return TOOL_OPTION_NEXT;
+    case TOOL_OPT_HOME:
+        if (!*optarg)
+            return tool_usage_error("--home: empty directory name");
+        dev->home = optarg;
+        return TOOL_OPTION_NEXT;
+    case TOOL_OPT_ALLOW_UNLOCKED:
+        dev->allow_unlocked = true;
+        return TOOL_OPTION_NEXT;
+    case TOOL_OPT_NO_PROVISION:
+        dev->no_provision = true;
+        return TOOL_OPTION_NEXT;
+    case ':':
+        return tool_usage_error("option '%s' requires an argument", argv[optind - 1]);
+    default:
+        if (optopt && optopt < 0x100)
+            return tool_usage_error("unknown option '-%c'", optopt);
+        return tool_usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+}
+
+char *tool_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
     char *s = malloc(n);
     if (s)
-        snprintf(s, n, "%s/%s", a, b);
+        snprintf(s, n, "%s/%s", dir, name);
     return s;
 }
 
@@ -284,14 +324,14 @@ char *tool_resolve_home(const char *override)
      * (XDG Base Directory spec); without $HOME the passwd entry is used. */
     e = getenv("XDG_DATA_HOME");
     if (e && e[0] == '/')
-        return join(e, "secdec");
+        return tool_path_join(e, "secdec");
     e = getenv("HOME");
     if (!e || !*e) {
         struct passwd *pw = getpwuid(getuid());
         e = pw ? pw->pw_dir : NULL;
     }
     if (e && *e)
-        return join(e, ".local/share/secdec");
+        return tool_path_join(e, ".local/share/secdec");
     return NULL;
 }
 

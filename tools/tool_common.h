@@ -8,6 +8,7 @@
 #ifndef SECDEC_TOOL_COMMON_H
 #define SECDEC_TOOL_COMMON_H
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,8 +74,40 @@ typedef struct ToolDeviceOptions {
     int verbose;               /* -v count */
 } ToolDeviceOptions;
 
+/** getopt_long values of the device options; a tool's own long-only options start at
+ *  TOOL_OPT_TOOL. */
+enum {
+    TOOL_OPT_HOME = 0x100,
+    TOOL_OPT_ALLOW_UNLOCKED,
+    TOOL_OPT_NO_PROVISION,
+    TOOL_OPT_TOOL,
+};
+
+/** The struct option entries every tool takes: --help (-h), --version (-V), --verbose (-v),
+ *  --home DIR, --allow-unlocked-memory, --no-provision. */
+#define TOOL_COMMON_LONGOPTS                                                                  \
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},                    \
+        {"verbose", no_argument, NULL, 'v'}, {"home", required_argument, NULL, TOOL_OPT_HOME}, \
+        {"allow-unlocked-memory", no_argument, NULL, TOOL_OPT_ALLOW_UNLOCKED},                \
+        {"no-provision", no_argument, NULL, TOOL_OPT_NO_PROVISION}
+
+/** tool_common_option(): the option was taken, go on parsing. */
+#define TOOL_OPTION_NEXT (-1)
+
+/**
+ * The cases every tool's getopt_long() loop (optstring starting with ':' or "+:") shares: call
+ * it for each option the tool does not handle itself. Takes -h (prints help), -V, -v and the
+ * device options into dev, and reports a missing argument (':') or an unknown option.
+ * Returns TOOL_OPTION_NEXT, or the exit code to stop with: TOOL_EXIT_OK after --help or
+ * --version, TOOL_EXIT_USAGE after a usage error (message printed).
+ */
+int tool_common_option(int c, char **argv, const char *help, ToolDeviceOptions *dev);
+
 /** Opens the device; on failure prints "prog: cannot open device: ..." and returns the status. */
 SecdecStatus tool_open_device(const ToolDeviceOptions *opts, SecdecDevice **out);
+
+/** "dir/name", malloc'ed (NULL when out of memory). */
+char *tool_path_join(const char *dir, const char *name);
 
 /** The home directory the library would use ($SECDEC_HOME, $XDG_DATA_HOME/secdec,
  *  $HOME/.local/share/secdec), or `override` if not NULL. Caller frees. NULL if unknown. */
