@@ -19,7 +19,7 @@
 #include "secdec/license.h"
 #include "secdec/secdec.h"
 
-#define SD_INTERNAL __attribute__((visibility("hidden")))
+#include "log.h" /* SD_INTERNAL, SdLogger, sd_log() */
 
 /* ---- fault injection (tests only; reachable through the internal static library) ---------- */
 
@@ -34,16 +34,7 @@ SD_INTERNAL void *sd_calloc(size_t n, size_t size);
 /** strdup() that honours fault injection. */
 SD_INTERNAL char *sd_strdup(const char *s);
 
-/* ---- logging ------------------------------------------------------------------------------ */
-
-typedef struct SdLogger {
-    SecdecLogCallback cb;
-    void *cookie;
-    SecdecLogLevel level;
-} SdLogger;
-
-SD_INTERNAL void sd_log(const SdLogger *lg, SecdecLogLevel level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* ---- logging: log.h (also seen by the hardware module) ------------------------------ */
 
 /* ---- secure memory ------------------------------------------------------------------------ */
 

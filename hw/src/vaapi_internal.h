@@ -20,7 +20,7 @@
 #include <va/va.h>
 
 #include "backend.h"
-#include "internal.h" /* sd_log(), SdLogger (core/src/log.c, linked into the module) */
+#include "log.h" /* sd_log(), SdLogger (core/src/log.c, linked into the module) */
 #include "secdec/va-tee.h"
 #include "secdec/vaapi.h"
 
