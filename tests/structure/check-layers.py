@@ -145,6 +145,9 @@ def call_cycles(objdir):
     for n in sorted(graph):
         if n not in state:
             visit(n, [n])
+    n_edges = sum(len(v) for v in graph.values())
+    print(f'core call graph: {len(objs)} objects, {n_edges} arrows, '
+          f'{len(problems)} cycle(s)')
     return problems
 
 if __name__ == '__main__':
