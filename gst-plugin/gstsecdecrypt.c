@@ -37,6 +37,7 @@
 #endif
 
 #include "gstsecdecrypt.h"
+#include "gstsecdecsamplecache.h"
 #include "gstsecdecmemory.h"
 #include "gstsecdeccontext.h"
 #include "gstsecdeckeys.h"
@@ -93,6 +94,7 @@ enum
   PROP_PROTECTION_EVENTS,
   PROP_DECRYPTED_SAMPLES,
   PROP_CLEAR_SAMPLES,
+  PROP_DROPPED_SAMPLES,
 };
 
 enum
@@ -186,6 +188,15 @@ struct _GstSecdecrypt
   GstClockTime max_end;
   gboolean whole_stream;
   GstSegment segment;
+
+  /* Samples re-sent without meta after a seek (streaming thread): the info of every sample
+   * passed so far (gstsecdecsamplecache.h). A sample of an encrypted MP4 track that is in
+   * neither its meta nor the cache is dropped, and so is everything up to the next keyframe
+   * whose info is known: never decoded as clear. n_dropped under the object lock. */
+  GstSecdecSampleCache *seen;
+  gboolean dropping;
+  guint64 drop_run;
+  guint64 n_dropped;
 };
 
 #define parent_class gst_secdecrypt_parent_class
@@ -917,6 +928,56 @@ fallback_software (GstSecdecrypt * self, const gchar * reason)
   return GST_FLOW_OK;
 }
 
+static void
+report_drops (GstSecdecrypt * self, const gchar * until)
+{
+  if (self->drop_run == 0)
+    return;
+  GST_ELEMENT_WARNING (self, STREAM, DECRYPT,
+      ("Dropped %" G_GUINT64_FORMAT " encrypted samples that arrived without encryption info "
+          "(%s)", self->drop_run, until),
+      ("the demuxer re-sent samples without GstProtectionMeta that secdecrypt had not seen "
+          "before; they are never decoded as clear"));
+  self->drop_run = 0;
+}
+
+/* MP4: remembers the info of a sample that carried meta; resolves one that arrived without
+ * (qtdemux re-sends a re-entered fragment's samples bare) from the samples seen before. An
+ * unresolvable sample, and everything after it up to a keyframe with known info, is dropped.
+ * Returns GST_FLOW_OK (info/family/clear filled) or GST_BASE_TRANSFORM_FLOW_DROPPED. */
+static GstFlowReturn
+resolve_from_cache (GstSecdecrypt * self, GstBuffer * inbuf, gboolean has_meta, gsize size,
+    SecdecSampleInfo * info, GArray * subs, gint * family, gboolean * clear)
+{
+  GstClockTime pts = GST_BUFFER_PTS (inbuf);
+  gboolean known = has_meta;
+
+  if (has_meta && GST_CLOCK_TIME_IS_VALID (pts))
+    gst_secdec_sample_cache_put (self->seen, pts, size, info, *family, *clear);
+  else if (!has_meta)
+    known = gst_secdec_sample_cache_get (self->seen, pts, size, info, subs, family, clear);
+  if (known && self->dropping && !GST_BUFFER_FLAG_IS_SET (inbuf, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    gchar *until = g_strdup_printf ("until the keyframe at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (pts));
+
+    report_drops (self, until);
+    g_free (until);
+    self->dropping = FALSE;
+  }
+  if (known && !self->dropping)
+    return GST_FLOW_OK;
+  if (!self->dropping)
+    GST_WARNING_OBJECT (self, "sample at %" GST_TIME_FORMAT " (%" G_GSIZE_FORMAT " bytes) "
+        "has no encryption info and was not seen before: dropping up to the next keyframe",
+        GST_TIME_ARGS (pts), size);
+  self->dropping = TRUE;
+  self->drop_run++;
+  GST_OBJECT_LOCK (self);
+  self->n_dropped++;
+  GST_OBJECT_UNLOCK (self);
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
+}
+
 static GstFlowReturn
 gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer * outbuf)
 {
@@ -948,12 +1009,6 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
     data++;
     size--;
   }
-  if (meta == NULL && !self->is_webm && (self->n_decrypted > 0)) {
-    /* qtdemux 1.22 passes samples of an encrypted track without meta when it has no aux
-     * info for them (e.g. fragments re-entered after a seek): they may be ciphertext */
-    GST_WARNING_OBJECT (self, "sample without encryption info after encrypted samples: "
-        "passed on as clear (demuxer lost the cenc aux info?)");
-  }
   if (meta) {
     const gchar *reason = NULL;
 
@@ -975,6 +1030,11 @@ gst_secdecrypt_transform (GstBaseTransform * base, GstBuffer * inbuf, GstBuffer 
   if (meta && !clear && self->fragment_kid_valid && !self->is_webm)
     memcpy (info.kid, self->fragment_kid, SECDEC_KID_SIZE);
   GST_OBJECT_UNLOCK (self);
+  if (!self->is_webm) {
+    ret = resolve_from_cache (self, inbuf, meta != NULL, size, &info, subs, &family, &clear);
+    if (ret != GST_FLOW_OK)
+      goto out;
+  }
   if (size == 0) {
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Empty sample"), (NULL));
     ret = GST_FLOW_ERROR;
@@ -1188,7 +1248,12 @@ gst_secdecrypt_sink_event (GstBaseTransform * base, GstEvent * event)
       break;
     }
     case GST_EVENT_EOS:
+      report_drops (self, "until the end of the stream");
       warn_if_truncated (self);
+      break;
+    case GST_EVENT_STREAM_START:
+      /* a new stream (next period, gapless): its PTS values may repeat the old ones */
+      gst_secdec_sample_cache_clear (self->seen);
       break;
     default:
       break;
@@ -1316,6 +1381,13 @@ gst_secdecrypt_start (GstBaseTransform * base)
     return FALSE;
   }
   self->n_decrypted = self->n_clear = 0;
+  GST_OBJECT_LOCK (self);
+  self->n_dropped = 0;
+  GST_OBJECT_UNLOCK (self);
+  self->dropping = FALSE;
+  self->drop_run = 0;
+  gst_secdec_sample_cache_free (self->seen);
+  self->seen = gst_secdec_sample_cache_new (GST_SECDEC_SAMPLE_CACHE_MAX);
   self->pending_kid_valid = self->fragment_kid_valid = FALSE;
   self->max_end = GST_CLOCK_TIME_NONE;
   self->whole_stream = FALSE;
@@ -1334,6 +1406,7 @@ gst_secdecrypt_stop (GstBaseTransform * base)
   GST_OBJECT_LOCK (self);
   g_clear_pointer (&self->events, gst_structure_free);
   GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&self->seen, gst_secdec_sample_cache_free);
   return TRUE;
 }
 
@@ -1638,6 +1711,9 @@ gst_secdecrypt_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_CLEAR_SAMPLES:
       g_value_set_uint64 (value, self->n_clear);
       break;
+    case PROP_DROPPED_SAMPLES:
+      g_value_set_uint64 (value, self->n_dropped);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1752,6 +1828,12 @@ gst_secdecrypt_class_init (GstSecdecryptClass * klass)
           "Clear samples (clear lead, unencrypted blocks) moved into protected memory since "
           "the element started", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_DROPPED_SAMPLES,
+      g_param_spec_uint64 ("dropped-samples", "Dropped samples",
+          "Samples of an encrypted track dropped because they arrived without encryption "
+          "info that secdecrypt could resolve (and the samples after them up to the next "
+          "keyframe), since the element started; each run is also posted as a warning",
+          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstSecdecrypt::key-needed:

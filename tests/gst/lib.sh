@@ -46,6 +46,19 @@ framemd5() {
 # frames FILE: just "index md5" of the frame lines
 frames() { awk 'NF == 4 && $1 ~ /^[0-9]+$/ {print $1, $3}' "$1"; }
 
+# wrong_at_pts REF OUT: how many frames of OUT differ from REF's frame at the same PTS (or
+# have a PTS REF does not have). PTS count from each file's first frame: the clear file's edit
+# list shifts its timeline, secdec-pack's fragmented output has none.
+# (compared in whole milliseconds: the two timelines round differently)
+wrong_at_pts() {
+  awk 'function frame() { return NF == 4 && $1 ~ /^[0-9]+$/ }
+       NR == FNR { if (frame()) { if (!("r" in m) || $2 < m["r"]) m["r"] = $2; rp[++nr] = $2; rh[nr] = $3 } next }
+       frame() { if (!("o" in m) || $2 < m["o"]) m["o"] = $2; op[++no] = $2; oh[no] = $3 }
+       END { for (i = 1; i <= nr; i++) ref[int((rp[i] - m["r"]) / 1000000 + 0.5)] = rh[i]
+             for (i = 1; i <= no; i++) if (ref[int((op[i] - m["o"]) / 1000000 + 0.5)] != oh[i]) bad++
+             print bad + 0 }' "$1" "$2"
+}
+
 # same_frames REF OUT NAME: frame lists identical and non-empty
 same_frames() {
   local n

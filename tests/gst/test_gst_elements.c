@@ -293,13 +293,52 @@ GST_START_TEST (test_decrypt_cenc_meta)
   fail_unless (output_equals (out, clear, sizeof clear));
   gst_buffer_unref (out);
 
-  /* clear sample without meta: copied into protected memory unchanged */
-  out = gst_harness_push_and_pull (h, make_buffer (clear, 100));
+  /* clear sample (clear lead: meta with encrypted=false): copied into protected memory */
+  in = make_buffer (clear, 100);
+  GST_BUFFER_PTS (in) = 10;
+  gst_buffer_add_protection_meta (in, gst_structure_new ("application/x-cenc",
+          "encrypted", G_TYPE_BOOLEAN, FALSE, NULL));
+  out = gst_harness_push_and_pull (h, in);
   fail_unless (output_equals (out, clear, 100));
   gst_buffer_unref (out);
 
+  /* the encrypted sample again without meta (qtdemux after a seek back): its info is the
+   * one seen at (PTS 42, 1000 bytes) */
+  in = make_buffer (data, sizeof data);
+  GST_BUFFER_PTS (in) = 42;
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (out != NULL);
+  fail_unless (output_equals (out, clear, sizeof clear));
+  gst_buffer_unref (out);
+
+  /* a sample never seen, without meta: dropped, never passed on as clear; so is the delta
+   * frame after it, even with meta; the next keyframe with meta resumes */
+  {
+    guint64 dropped = 0;
+
+    in = make_buffer (data, sizeof data);
+    GST_BUFFER_PTS (in) = 77;
+    GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DELTA_UNIT);
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    in = make_buffer (data, sizeof data);
+    GST_BUFFER_PTS (in) = 78;
+    GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DELTA_UNIT);
+    add_meta (in, KID, iv, c, n, 2, "cenc");
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    fail_unless (gst_harness_try_pull (h) == NULL);
+    g_object_get (h->element, "dropped-samples", &dropped, NULL);
+    fail_unless_equals_uint64 (dropped, 2);
+    in = make_buffer (data, sizeof data);
+    GST_BUFFER_PTS (in) = 79;
+    add_meta (in, KID, iv, c, n, 2, "cenc");
+    out = gst_harness_push_and_pull (h, in);
+    fail_unless (output_equals (out, clear, sizeof clear));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 79);
+    gst_buffer_unref (out);
+  }
+
   g_object_get (h->element, "decrypted-samples", &dec, "clear-samples", &clr, NULL);
-  fail_unless_equals_uint64 (dec, 1);
+  fail_unless_equals_uint64 (dec, 3);
   fail_unless_equals_uint64 (clr, 1);
   gst_harness_teardown (h);
 }
