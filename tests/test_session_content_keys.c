@@ -12,6 +12,15 @@
 
 /* ======================================================================= content keys == */
 
+/* The i-th KID of the key-rotation part of t_content_keys. */
+static void rotation_kid(uint8_t k[16], int i)
+{
+    memset(k, 0, 16);
+    k[0] = (uint8_t)i;
+    k[1] = (uint8_t)(i >> 8);
+    k[15] = 0x77;
+}
+
 START_TEST(t_content_keys)
 {
     SecdecDevice *dev = tu_open_device(g_home);
@@ -99,18 +108,12 @@ START_TEST(t_content_keys)
     /* many KIDs (key rotation) */
     for (int i = 0; i < 300; i++) {
         uint8_t k[16];
-        memset(k, 0, 16);
-        k[0] = (uint8_t)i;
-        k[1] = (uint8_t)(i >> 8);
-        k[15] = 0x77;
+        rotation_kid(k, i);
         ck_assert_ok(secdec_crypto_session_set_content_key(dev, s, k, 16, wrapped[0]));
     }
     for (int i = 0; i < 300; i++) {
         uint8_t k[16];
-        memset(k, 0, 16);
-        k[0] = (uint8_t)i;
-        k[1] = (uint8_t)(i >> 8);
-        k[15] = 0x77;
+        rotation_kid(k, i);
         ck_assert_ok(secdec_crypto_session_has_content_key(dev, s, k));
     }
     secdec_crypto_session_destroy(&s);

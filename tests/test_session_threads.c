@@ -83,14 +83,20 @@ static void *reader_thread(void *arg)
     return NULL;
 }
 
+/* A device on g_home with one negotiated session, shared by the threads of a test. */
+static void shared_open(Shared *sh, int iterations)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->dev = tu_open_device(g_home);
+    sh->s = tu_create_session(sh->dev);
+    sh->iterations = iterations;
+    tu_negotiate(sh->dev, sh->s, NULL);
+}
+
 START_TEST(t_threads)
 {
     Shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.dev = tu_open_device(g_home);
-    sh.s = tu_create_session(sh.dev);
-    sh.iterations = 20000;
-    tu_negotiate(sh.dev, sh.s, NULL);
+    shared_open(&sh, 20000);
     pthread_t w, r1, r2;
     ck_assert_int_eq(pthread_create(&r1, NULL, reader_thread, &sh), 0);
     ck_assert_int_eq(pthread_create(&r2, NULL, reader_thread, &sh), 0);
@@ -122,11 +128,7 @@ START_TEST(t_threads_negotiate)
 {
     /* Key exchanges racing with content-key installs and session creation on the device. */
     Shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.dev = tu_open_device(g_home);
-    sh.s = tu_create_session(sh.dev);
-    sh.iterations = 30;
-    tu_negotiate(sh.dev, sh.s, NULL);
+    shared_open(&sh, 30);
     pthread_t n, r;
     ck_assert_int_eq(pthread_create(&r, NULL, reader_thread, &sh), 0);
     ck_assert_int_eq(pthread_create(&n, NULL, negotiate_thread, &sh), 0);
