@@ -1,5 +1,8 @@
 /*
- * test_util.c - shared helpers for the libsecdec unit tests (Check).
+ * test_util.c - shared helpers for the libsecdec tests (Check) that use libsecdec's public API
+ * only: temporary homes and files, a recording logger, devices and sessions, child processes,
+ * provisioning and running a suite. The OpenSSL-only helpers are in test_util_crypto.c, the
+ * ones that look into libsecdec's insides in test_util_internal.c.
  *
  * Copyright (C) 2026 secdec developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -8,6 +11,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +19,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
-
-#include "internal.h"
-#include "session.h"
 
 char *tu_make_tmpdir(void)
 {
@@ -72,6 +69,73 @@ char *tu_path(const char *dir, const char *name)
         abort();
     snprintf(p, n, "%s/%s", dir, name);
     return p;
+}
+
+uint8_t *tu_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    fclose(f);
+    *size = n;
+    return buf;
+}
+
+void tu_write_file(const char *path, const void *data, size_t size, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+    ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
+    ck_assert_int_eq(fchmod(fd, mode), 0);
+    close(fd);
+}
+
+void tu_copy_file(const char *from, const char *to, mode_t mode)
+{
+    size_t n;
+    uint8_t *d = tu_read_file(from, &n);
+    tu_write_file(to, d, n, mode);
+    free(d);
+}
+
+char *tu_clone_home(const char *src)
+{
+    char *dst = tu_make_tmpdir();
+    static const char *const files[] = {"device.key", "device.crt"};
+    for (size_t i = 0; i < 2; i++) {
+        char *a = tu_path(src, files[i]), *b = tu_path(dst, files[i]);
+        tu_copy_file(a, b, i == 0 ? 0600 : 0644);
+        free(a);
+        free(b);
+    }
+    return dst;
+}
+
+int tu_file_equals(const char *path, const uint8_t *data, size_t size)
+{
+    size_t n;
+    uint8_t *d = tu_read_file(path, &n);
+    int eq = n == size && memcmp(d, data, n) == 0;
+    free(d);
+    return eq;
+}
+
+int tu_file_exists(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0;
 }
 
 void tu_log_cb(void *cookie, SecdecLogLevel level, const char *message)
@@ -144,40 +208,6 @@ uint8_t *tu_get_certificate(SecdecDevice *dev, SecdecCryptoSession *s, size_t *s
     return buf;
 }
 
-EVP_PKEY *tu_cert_pubkey(const uint8_t *der, size_t size)
-{
-    const uint8_t *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)size);
-    if (x == NULL)
-        return NULL;
-    EVP_PKEY *pk = X509_get_pubkey(x);
-    X509_free(x);
-    return pk;
-}
-
-int tu_oaep_encrypt(const uint8_t *cert_der, size_t cert_size, const EVP_MD *md,
-                    const uint8_t *msg, size_t msg_len, uint8_t out[256])
-{
-    int ret = -1;
-    EVP_PKEY *pk = tu_cert_pubkey(cert_der, cert_size);
-    EVP_PKEY_CTX *ctx = NULL;
-    if (pk == NULL)
-        goto done;
-    ctx = EVP_PKEY_CTX_new(pk, NULL);
-    if (ctx == NULL || EVP_PKEY_encrypt_init(ctx) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_oaep_md(ctx, md) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) <= 0)
-        goto done;
-    size_t outlen = 256;
-    if (EVP_PKEY_encrypt(ctx, out, &outlen, msg, msg_len) <= 0 || outlen != 256)
-        goto done;
-    ret = 0;
-done:
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(pk);
-    return ret;
-}
-
 void tu_make_blob(SecdecDevice *dev, SecdecCryptoSession *s, const EVP_MD *md,
                   const uint8_t *key, size_t key_len, uint8_t blob[256])
 {
@@ -197,50 +227,6 @@ void tu_negotiate(SecdecDevice *dev, SecdecCryptoSession *s, uint8_t key[16])
         memcpy(key, k, 16);
 }
 
-void tu_aes_ecb_encrypt(const uint8_t wrap_key[16], const uint8_t in[16], uint8_t out[16])
-{
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    ck_assert_ptr_nonnull(ctx);
-    int len = 0, fin = 0;
-    ck_assert_int_eq(EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, wrap_key, NULL), 1);
-    EVP_CIPHER_CTX_set_padding(ctx, 0);
-    ck_assert_int_eq(EVP_EncryptUpdate(ctx, out, &len, in, 16), 1);
-    ck_assert_int_eq(EVP_EncryptFinal_ex(ctx, out + len, &fin), 1);
-    ck_assert_int_eq(len + fin, 16);
-    EVP_CIPHER_CTX_free(ctx);
-}
-
-void tu_random(void *buf, size_t n)
-{
-    ck_assert_int_eq(RAND_bytes(buf, (int)n), 1);
-}
-
-void tu_kid(uint8_t kid[16], uint8_t b)
-{
-    memset(kid, b, 16);
-}
-
-int tu_session_key_is(SecdecCryptoSession *s, const uint8_t key[16])
-{
-    static const uint8_t msg[] = "secdec test message for session-key comparison";
-    uint8_t got[32], want[32];
-    if (sd_session_mac(s, "secdec test label", msg, sizeof msg, NULL, got) != SECDEC_OK)
-        return 0;
-    ck_assert_ok(sd_mac_with_key(key, "secdec test label", msg, sizeof msg, want));
-    return memcmp(got, want, 32) == 0;
-}
-
-int tu_content_key(SecdecCryptoSession *s, const uint8_t kid[16], uint8_t key[16])
-{
-    pthread_rwlock_rdlock(&s->lock);
-    SdKeyEntry *e = sd_session_find_key(s, kid);
-    int kind = e ? (int)e->kind : 0;
-    if (e && key)
-        memcpy(key, e->key, 16);
-    pthread_rwlock_unlock(&s->lock);
-    return kind;
-}
-
 int tu_run_in_child(int (*fn)(void *), void *arg)
 {
     fflush(NULL);
@@ -258,4 +244,32 @@ int tu_run_in_child(int (*fn)(void *), void *arg)
     if (WIFSIGNALED(st))
         return 128 + WTERMSIG(st);
     return 255;
+}
+
+int tu_provision_two_homes(char **tmp, char **home1, char **home2)
+{
+    *tmp = tu_make_tmpdir();
+    *home1 = tu_path(*tmp, "home1");
+    *home2 = tu_path(*tmp, "home2");
+    const char *homes[2] = {*home1, *home2};
+    for (int i = 0; i < 2; i++) {
+        SecdecDevice *dev = NULL;
+        SecdecDeviceSettings st;
+        tu_settings(&st, homes[i], NULL);
+        if (secdec_device_open(&dev, &st) != SECDEC_OK) {
+            fprintf(stderr, "cannot provision %s\n", homes[i]);
+            return -1;
+        }
+        secdec_device_close(&dev);
+    }
+    return 0;
+}
+
+int tu_run_suite(Suite *su)
+{
+    SRunner *sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed;
 }

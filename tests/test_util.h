@@ -1,5 +1,8 @@
 /*
- * test_util.h - shared helpers for the libsecdec unit tests (Check).
+ * test_util.h - shared helpers for the libsecdec tests (Check). Three files implement it:
+ * test_util.c (public API, files, logging, devices, sessions, running a suite),
+ * test_util_crypto.c (OpenSSL only: no libsecdec needed) and test_util_internal.c (looks into
+ * libsecdec's session internals: only with the internal library).
  *
  * Copyright (C) 2026 secdec developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -10,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <check.h>
 #include <openssl/evp.h>
@@ -42,6 +46,28 @@ void tu_rmtree_free(char *path);
 /** Joins dir and name into a malloc'ed path (usable outside tests). */
 char *tu_path(const char *dir, const char *name);
 
+/* ---- files (ck_assert on failure) --------------------------------------------------------- */
+
+/** The whole content of a file (malloc'ed), its size in *size. */
+uint8_t *tu_read_file(const char *path, size_t *size);
+
+/** Creates or truncates path with the given content and mode (fchmod: the umask does not
+ *  apply). */
+void tu_write_file(const char *path, const void *data, size_t size, mode_t mode);
+
+/** Copies a file's content into another file of the given mode. */
+void tu_copy_file(const char *from, const char *to, mode_t mode);
+
+/** Copies the identity (device.key 0600, device.crt 0644) of home src into a new temporary
+ *  home (tu_make_tmpdir) and returns its path: a fresh home without a key generation. */
+char *tu_clone_home(const char *src);
+
+/** 1 if the file holds exactly data (size bytes), else 0. */
+int tu_file_equals(const char *path, const uint8_t *data, size_t size);
+
+/** 1 if something (also a dangling symlink) is at path, else 0. */
+int tu_file_exists(const char *path);
+
 /* ---- logging ------------------------------------------------------------------------------ */
 
 /** A logger that records messages (for tests that check details go to the logger) instead of
@@ -70,14 +96,6 @@ SecdecCryptoSession *tu_create_session(SecdecDevice *dev);
 /** GetCertificateSize + GetCertificate; returns malloc'ed DER chain, asserts success. */
 uint8_t *tu_get_certificate(SecdecDevice *dev, SecdecCryptoSession *s, size_t *size);
 
-/** The RSA public key of the first certificate of a DER chain (caller frees). */
-EVP_PKEY *tu_cert_pubkey(const uint8_t *der, size_t size);
-
-/** RSAES-OAEP-encrypts msg (msg_len bytes) to the certificate's key with md as hash and MGF1
- *  hash and an empty label; out must hold 256 bytes. Returns 0 on success. */
-int tu_oaep_encrypt(const uint8_t *cert_der, size_t cert_size, const EVP_MD *md,
-                    const uint8_t *msg, size_t msg_len, uint8_t out[256]);
-
 /** Builds a key-exchange blob for key with the session's certificate (asserts success). */
 void tu_make_blob(SecdecDevice *dev, SecdecCryptoSession *s, const EVP_MD *md,
                   const uint8_t *key, size_t key_len, uint8_t blob[256]);
@@ -86,7 +104,36 @@ void tu_make_blob(SecdecDevice *dev, SecdecCryptoSession *s, const EVP_MD *md,
  *  and returns the clear key in key (may be NULL). */
 void tu_negotiate(SecdecDevice *dev, SecdecCryptoSession *s, uint8_t key[16]);
 
-/** AES-128-ECB-encrypts one 16-byte block: out = E_wrap_key(in). */
+/* ---- processes and suites ----------------------------------------------------------------- */
+
+/** Runs fn(arg) in a fork()ed child and returns its exit status (or 128+signal). */
+int tu_run_in_child(int (*fn)(void *), void *arg);
+
+/** For main(), before the suite runs: provisions two different identities, *home1 and *home2
+ *  (malloc'ed), below a new temporary directory *tmp (tu_rmtree_free it at the end). Each
+ *  Check test runs in its own fork, so provisioning once saves an RSA key generation per
+ *  test. Returns 0, or -1 with a message on stderr. */
+int tu_provision_two_homes(char **tmp, char **home1, char **home2);
+
+/** Runs all tests of the suite (CK_NORMAL), frees the runner and returns how many failed. */
+int tu_run_suite(Suite *su);
+
+/* ---- crypto (test_util_crypto.c: OpenSSL and Check only) ---------------------------------- */
+
+/** The RSA public key of the first certificate of a DER chain (caller frees). */
+EVP_PKEY *tu_cert_pubkey(const uint8_t *der, size_t size);
+
+/** RSAES-OAEP-encrypts msg (msg_len bytes) to the RSA-2048 key pk with md as hash and MGF1 hash
+ *  and an empty label; out must hold 256 bytes. Returns 0 on success, -1 on any failure
+ *  (also pk NULL or a result that is not 256 bytes). */
+int tu_oaep_encrypt_pkey(EVP_PKEY *pk, const EVP_MD *md, const uint8_t *msg, size_t msg_len,
+                         uint8_t out[256]);
+
+/** tu_oaep_encrypt_pkey() to the key of the first certificate of a DER chain. */
+int tu_oaep_encrypt(const uint8_t *cert_der, size_t cert_size, const EVP_MD *md,
+                    const uint8_t *msg, size_t msg_len, uint8_t out[256]);
+
+/** AES-128-ECB-encrypts one 16-byte block: out = E_wrap_key(in) (a wrapped content key). */
 void tu_aes_ecb_encrypt(const uint8_t wrap_key[16], const uint8_t in[16], uint8_t out[16]);
 
 /** Fills buf with random bytes (asserts success). */
@@ -94,6 +141,8 @@ void tu_random(void *buf, size_t n);
 
 /** A KID whose 16 bytes are all `b` (handy, readable test KIDs). */
 void tu_kid(uint8_t kid[16], uint8_t b);
+
+/* ---- session internals (test_util_internal.c: the internal library only) ------------------ */
 
 /** Returns 1 if the session currently uses the clear key `key` as its session key: compares
  *  sd_session_mac() with sd_mac_with_key() on a fixed message. */
@@ -103,8 +152,5 @@ int tu_session_key_is(SecdecCryptoSession *s, const uint8_t key[16]);
  *  session.h): returns the SdKeyKind (0 = none, 1 = content key copied to key, 2 = session
  *  key, 3 = clear). key may be NULL. */
 int tu_content_key(SecdecCryptoSession *s, const uint8_t kid[16], uint8_t key[16]);
-
-/** Runs fn(arg) in a fork()ed child and returns its exit status (or 128+signal). */
-int tu_run_in_child(int (*fn)(void *), void *arg);
 
 #endif /* SECDEC_TEST_UTIL_H */

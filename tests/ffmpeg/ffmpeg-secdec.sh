@@ -7,18 +7,11 @@
 set -euo pipefail
 CASE=$1
 FF=${FFMPEG_SECDEC:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+make_tmpdir ffmpeg-secdec
 export SECDEC_HOME=$T/home
-KID=0123456789abcdef0123456789abcdef
-KEY=00112233445566778899aabbccddeeff
-KID2=fedcba9876543210fedcba9876543210
-KEY2=ffeeddccbbaa99887766554433221100
 
-fail() { echo "FAIL ($CASE): $*" >&2; exit 1; }
-sysff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
-# frame lines of a framemd5 (the header names the libavformat version)
-frames() { grep -v '^#' "$1" || true; }
 # secdec decode to framemd5: secdec_md5 OUT ARGS... (ARGS before -i included); returns ffmpeg's rc
 secdec_md5() { local out=$1; shift; "$FF" -hide_banner -nostdin -loglevel error "$@" -f framemd5 - >"$out" 2>"$out.err"; }
 
@@ -34,14 +27,6 @@ make_clear() {   # codec -> $T/clear-<codec>.mp4 and its framemd5
   [ "$(frames "$T/clear-$c.md5" | wc -l)" -eq 120 ] || fail "clear $c has not 120 frames"
 }
 
-install_license() {   # KID:KEY... -> license in the store of $SECDEC_HOME
-  local args=()
-  for k in "$@"; do args+=(--key "$k"); done
-  "$SECDEC_INFO" --certificate "$T/dev.der" >/dev/null
-  "$SECDEC_LICENSE" issue --certificate "$T/dev.der" "${args[@]}" --output "$T/lic.bin" >/dev/null
-  "$SECDEC_LICENSE" install "$T/lic.bin" >/dev/null
-}
-
 expect_same() {   # label md5file clearmd5
   if ! diff -q <(frames "$2") <(frames "$3") >/dev/null; then
     echo "--- stderr:" >&2; grep -v '^\[\(NULL\|h264\|hevc\) @' "$2.err" | tail -n 20 >&2 || true
@@ -52,12 +37,6 @@ expect_same() {   # label md5file clearmd5
 
 movenc_encrypt() {   # in out: FFmpeg's own non-fragmented CENC (cenc-aes-ctr) with KID/KEY
   sysff -i "$1" -c copy -encryption_scheme cenc-aes-ctr -encryption_key $KEY -encryption_kid $KID "$2"
-}
-
-pack() {   # codec out args...
-  local c=$1 out=$2; shift 2
-  "$SECDEC_PACK" -i "$T/clear-$c.mp4" -o "$out" --kid "$KID" --key "$KEY" --seed 7 "$@" ||
-    fail "secdec-pack $*"
 }
 
 case $CASE in

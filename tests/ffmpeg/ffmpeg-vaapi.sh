@@ -10,35 +10,15 @@ set -euo pipefail
 CASE=$1
 FF=${FFMPEG_SECDEC:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export SECDEC_HOME=$T/home SECDEC_TEST_TEE_DIR=$T/tee
-export SECDEC_TEST_DRV_LOG=$T/drv.log
-unset SECDEC_TEST_DRV_FAIL SECDEC_TEST_DRV_LOSE_AFTER SECDEC_TEST_DRV_NO_ENCRYPTION
-KID=0123456789abcdef0123456789abcdef
-KEY=00112233445566778899aabbccddeeff
-KID2=fedcba9876543210fedcba9876543210
-KEY2=ffeeddccbbaa99887766554433221100
-KEYS=$KID:$KEY,$KID2:$KEY2
+. "$HERE/../lib/common.sh"
+make_tmpdir ffmpeg-vaapi
+. "$HERE/../lib/vaapi-env.sh"
 
-fail() { echo "FAIL ($CASE): $*" >&2; exit 1; }
-sysff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
-frames() { grep -v '^#' "$1" || true; }
-
-make_clear() {   # codec -> $T/clear-<codec>.mp4, its framemd5 and its slice hashes
+make_clear() {   # codec -> $T/clear-<codec>.mp4, .md5, .annexb and its slice hashes .sha
   local c=$1
-  if [ "$c" = h264 ]; then
-    sysff -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 -c:v libx264 -g 30 -bf 2 \
-      -x264-params slices=2 -pix_fmt yuv420p "$T/clear-h264.mp4"
-  else
-    sysff -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 -c:v libx265 \
-      -x265-params log-level=error:keyint=30:slices=2 -tag:v hvc1 -pix_fmt yuv420p "$T/clear-hevc.mp4"
-  fi
-  sysff -i "$T/clear-$c.mp4" -f framemd5 "$T/clear-$c.md5"
-  sysff -i "$T/clear-$c.mp4" -c copy -bsf:v ${c}_mp4toannexb -f $c - |
-    "$HERE/clear-slices.py" $c >"$T/clear-$c.sha"
+  make_clear_slices "$c"
+  "$HERE/clear-slices.py" $c <"$T/clear-$c.annexb" >"$T/clear-$c.sha"
   [ "$(wc -l <"$T/clear-$c.sha")" -ge 60 ] || fail "clear $c: fewer than 60 slices"
-  sysff -i "$T/clear-$c.mp4" -c copy -bsf:v ${c}_mp4toannexb -f $c "$T/clear-$c.es"
 }
 
 # run_va OUT ARGS... : the patched ffmpeg with -backend vaapi to framemd5, fresh driver log
@@ -69,12 +49,6 @@ check_frames() {   # label out codec : as many frames as the clear file, VA-API 
   grep -q "Decoding through the VA-API hwaccel" "$out.err" || fail "$label: VA-API path not taken"
   grep -q "Falling back" "$out.err" && fail "$label: fell back to software"
   return 0
-}
-
-pack() {   # codec out args...
-  local c=$1 out=$2; shift 2
-  "$SECDEC_PACK" -i "$T/clear-$c.mp4" -o "$out" --kid "$KID" --key "$KEY" --seed 7 "$@" ||
-    fail "secdec-pack $*"
 }
 
 no_crash() {   # label rc errfile : a clean exit, no sanitizer report (ASan exits 1 too)
@@ -124,7 +98,7 @@ lost() {
   [ "$y" -eq $((k - n - 1)) ] || fail "$label: $y pictures skipped, expected $((k - n - 1)) (keyframe $k)"
   [ "$x" -ge 1 ] && [ "$x" -le 2 ] || fail "$label: $x pictures lost inside the decoder (1..2 expected)"
   [ "$d" -eq $((x + y)) ] || fail "$label: dropped count $d is not $x + $y"
-  "$HERE/clear-slices.py" $c --pictures "$k" <"$T/clear-$c.es" >"$T/after.pics"
+  "$HERE/clear-slices.py" $c --pictures "$k" <"$T/clear-$c.annexb" >"$T/after.pics"
   local after expect got
   after=$(wc -l <"$T/after.pics")
   expect=$((n - (x - 1) + after))
@@ -149,9 +123,9 @@ lost() {
     { head -n 3 "$T/errs" >&2; fail "$label: the driver logged other errors after the loss"; }
   grep -q '^slice clear' "$T/rest" && fail "$label: slices after the recovery were not decrypted in the TEE"
   grep '^slice ' "$T/rest" | sed 's/^slice enc /slice /' >"$T/after"
-  "$HERE/clear-slices.py" $c 0 "$n" <"$T/clear-$c.es" | diff - "$T/before" >"$T/diff" ||
+  "$HERE/clear-slices.py" $c 0 "$n" <"$T/clear-$c.annexb" | diff - "$T/before" >"$T/diff" ||
     { head -n 4 "$T/diff" >&2; fail "$label: the slices before the loss differ"; }
-  "$HERE/clear-slices.py" $c "$k" <"$T/clear-$c.es" | diff - "$T/after" >"$T/diff" ||
+  "$HERE/clear-slices.py" $c "$k" <"$T/clear-$c.annexb" | diff - "$T/after" >"$T/diff" ||
     { head -n 4 "$T/diff" >&2; fail "$label: the slices after the recovery differ from the clear slices"; }
   echo "ok: $label: loss at picture $n, recovered, $d dropped ($x in the decoder, $y to" \
     "keyframe $k), $got of $total frames, $(wc -l <"$T/after") slices bit-exact after the recovery"

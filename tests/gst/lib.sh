@@ -3,16 +3,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 : "${GST_FRAMEMD5:?}" "${SECDEC_PACK:?}" "${SECDEC_LICENSE:?}" "${SECDEC_INFO:?}"
-KEY=00112233445566778899aabbccddeeff
-KID=0123456789abcdef0123456789abcdef
-KEY2=ffeeddccbbaa99887766554433221100
-KID2=fedcba9876543210fedcba9876543210
-WORK=$(mktemp -d "${SECDEC_TEST_TMP:-${TMPDIR:-/tmp}}/gst-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+make_tmpdir gst-test
+WORK=$T
 # a private device identity and license store; no user registry/home is touched
 export SECDEC_HOME="$WORK/home"
 export HOME="$WORK/nohome"
 unset XDG_DATA_HOME
+# unlike common.sh's fail, these scripts count failures and report them all in finish()
 FAILS=0
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }
@@ -70,15 +68,6 @@ same_frames() {
   head -5 "$WORK/diff.txt" >&2 || true
   cat "$2.err" >&2 || true
   return 1
-}
-
-# install_license KID:KEY...: issue a license for this device and install it in the store
-install_license() {
-  local args=() k
-  for k in "$@"; do args+=(--key "$k"); done
-  "$SECDEC_INFO" --certificate "$WORK/device.der" > /dev/null
-  "$SECDEC_LICENSE" issue --certificate "$WORK/device.der" "${args[@]}" --output "$WORK/lic.bin" > /dev/null
-  "$SECDEC_LICENSE" install "$WORK/lic.bin" > /dev/null
 }
 
 finish() {

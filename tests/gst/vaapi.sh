@@ -10,36 +10,18 @@
 # SECDEC_VA_TEST_DRIVER, SECDEC_BACKEND_PATH and the GStreamer test environment set.
 set -euo pipefail
 CASE=$1
-: "${GST_FRAMEMD5:?}" "${SECDEC_PACK:?}" "${SECDEC_VA_TEST_DRIVER:?}" "${LIBVA_DRIVERS_PATH:?}"
+: "${GST_FRAMEMD5:?}" "${SECDEC_PACK:?}"
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d "${SECDEC_TEST_TMP:-${TMPDIR:-/tmp}}/gst-vaapi.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export SECDEC_HOME=$T/home SECDEC_TEST_TEE_DIR=$T/tee HOME=$T/nohome
-export SECDEC_TEST_DRV_LOG=$T/drv.log
-unset SECDEC_TEST_DRV_FAIL
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not installed"; exit 77; }
-KID=0123456789abcdef0123456789abcdef
-KEY=00112233445566778899aabbccddeeff
-KID2=fedcba9876543210fedcba9876543210
-KEY2=ffeeddccbbaa99887766554433221100
-KEYS=$KID:$KEY,$KID2:$KEY2
+. "$HERE/../lib/common.sh"
+make_tmpdir gst-vaapi
+. "$HERE/../lib/vaapi-env.sh"
+export HOME=$T/nohome
 
-fail() { echo "FAIL ($CASE): $*" >&2; exit 1; }
-sysff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 nframes() { grep -c '^[0-9]' "$1" || true; }
 
 make_clear() {   # codec -> $T/clear-<codec>.mp4 (2 slices per picture), .annexb, frame count
-  local c=$1
-  if [ "$c" = h264 ]; then
-    sysff -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 -c:v libx264 -g 30 -bf 2 \
-      -x264-params slices=2 -pix_fmt yuv420p "$T/clear-h264.mp4"
-  else
-    sysff -f lavfi -i testsrc2=size=320x240:rate=30 -t 2 -c:v libx265 \
-      -x265-params log-level=error:keyint=30:slices=2 -tag:v hvc1 -pix_fmt yuv420p "$T/clear-hevc.mp4"
-  fi
-  sysff -i "$T/clear-$c.mp4" -c copy -bsf:v ${c}_mp4toannexb -f $c "$T/clear-$c.annexb"
-  sysff -i "$T/clear-$c.mp4" -f framemd5 "$T/clear-$c.md5"
-  CLEAR_FRAMES=$(grep -vc '^#' "$T/clear-$c.md5")
+  make_clear_slices "$1"
+  CLEAR_FRAMES=$(grep -vc '^#' "$T/clear-$1.md5")
 }
 
 dec() { [ "$1" = h264 ] && echo secdech264dec || echo secdech265dec; }
@@ -50,12 +32,6 @@ run() {
   rm -f "$SECDEC_TEST_DRV_LOG"
   "$GST_FRAMEMD5" --timeout 60 "filesrc location=$file ! qtdemux ! secdecrypt $* ! $(dec "$c") ! appsink name=sink" \
     >"$out" 2>"$out.err"
-}
-
-pack() {   # codec out args...
-  local c=$1 out=$2; shift 2
-  "$SECDEC_PACK" -i "$T/clear-$c.mp4" -o "$out" --kid "$KID" --key "$KEY" --seed 7 "$@" >/dev/null ||
-    fail "secdec-pack $*"
 }
 
 decode_variants() {   # codec variants...

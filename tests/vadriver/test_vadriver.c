@@ -22,6 +22,7 @@
 #include <va/va.h>
 
 #include "secdec/va-tee.h"
+#include "test_util.h"
 #include "va_headless.h"
 
 static VADisplay dpy;
@@ -131,26 +132,11 @@ static EVP_PKEY *tee_pubkey(VAProtectedSessionID ps, uint8_t *der_out, uint32_t 
     return pub;
 }
 
+/* The session-key message for the TEE: RSAES-OAEP (md) of key to the TEE's public key. */
 static void oaep(EVP_PKEY *pub, const EVP_MD *md, const uint8_t key[16], SecdecVaTeeKeyExchange *kx)
 {
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
-    size_t len = sizeof(kx->blob);
-    ck_assert(c && EVP_PKEY_encrypt_init(c) == 1 &&
-              EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) == 1 &&
-              EVP_PKEY_CTX_set_rsa_oaep_md(c, md) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) == 1 &&
-              EVP_PKEY_encrypt(c, kx->blob, &len, key, 16) == 1 && len == 256);
+    ck_assert_int_eq(tu_oaep_encrypt_pkey(pub, md, key, 16, kx->blob), 0);
     kx->blob_size = 256;
-    EVP_PKEY_CTX_free(c);
-}
-
-static void ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int len;
-    ck_assert(EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) == 1);
-    EVP_CIPHER_CTX_set_padding(c, 0);
-    ck_assert(EVP_EncryptUpdate(c, out, &len, in, 16) == 1);
-    EVP_CIPHER_CTX_free(c);
 }
 
 START_TEST(test_caps)
@@ -341,7 +327,7 @@ START_TEST(test_decrypt_slices)
     uint32_t st;
     ck_assert_int_eq(tee(ps, SECDEC_VA_TEE_FUNC_KEY_EXCHANGE, &kx, sizeof(kx), NULL, 0, &st, NULL), 0);
     ck_assert_uint_eq(st, 0);
-    ecb(skey, ckey, wrapped);
+    tu_aes_ecb_encrypt(skey, ckey, wrapped);
 
     /* Two slices (100 and 77 bytes); one segment per slice: 5 clear bytes, the rest in CTR
      * with one key stream across both (the second starts mid-block). */
