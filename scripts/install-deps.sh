@@ -27,6 +27,10 @@ PACKAGES=(
   libsoup-3.0-dev gstreamer1.0-x xvfb x11-apps xauth curl
 )
 
+# npm installs Shaka Packager (npm package shaka-packager) for the tests' independent content;
+# the machine's own Node.js/npm is used when there is one, else Debian's.
+command -v npm >/dev/null || PACKAGES+=(npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

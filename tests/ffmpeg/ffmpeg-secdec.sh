@@ -9,6 +9,7 @@ CASE=$1
 FF=${FFMPEG_SECDEC:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/common.sh"
+. "$HERE/../lib/shaka.sh"
 make_tmpdir ffmpeg-secdec
 export SECDEC_HOME=$T/home
 
@@ -210,6 +211,45 @@ PY
   secdec_md5 "$T/out.md5" -init_hw_device "secdec=sd:home=$SECDEC_HOME,license=$T/lic.bin" \
     -hwaccel secdec -hwaccel_device sd -c:v h264_secdec -i "$T/enc.mp4" || fail "-init_hw_device license="
   expect_same "-init_hw_device secdec=sd:home=..,license=.." "$T/out.md5" "$T/clear-h264.md5"
+  ;;
+shaka)
+  # Content from Shaka Packager (npm shaka-packager): H.264 + AAC, cenc and cbcs, Widevine and
+  # PlayReady pssh only, 2-s segments. Keys from the license store, no -c:v.
+  #  - DASH segments concatenated after their init segment (no sidx, 3 fragments): stock
+  #    FFmpeg 5.1 pairs the first samples with the second fragment's senc (patch 0013 fixes
+  #    it); the result must equal the clear file's framemd5.
+  #  - on-demand fMP4 (sidx, 1-s fragments): equal to the clear file and to stock FFmpeg's own
+  #    -decryption_key decode (an independent decryptor).
+  shaka_packager
+  install_license "$KID:$KEY"
+  sysff -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine=f=440:r=48000 -t 6 \
+    -c:v libx264 -g 30 -bf 2 -pix_fmt yuv420p -c:a aac -b:a 96k "$T/av.mp4"
+  sysff -i "$T/av.mp4" -map 0:v -f framemd5 "$T/clear-v.md5"
+  [ "$(frames "$T/clear-v.md5" | wc -l)" -eq 180 ] || fail "clear file has not 180 frames"
+  for scheme in cenc cbcs; do
+    shaka_dash "$T/av.mp4" "$T/dash-$scheme" $scheme
+    n=$(ls "$T/dash-$scheme"/v_*.m4s | wc -l)
+    [ "$n" -ge 3 ] || fail "$scheme: only $n video segments"
+    grep -qi "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed" "$T/dash-$scheme/m.mpd" || fail "no Widevine ContentProtection"
+    grep -qi "9a04f079-9840-4286-ab92-e65be0885f95" "$T/dash-$scheme/m.mpd" || fail "no PlayReady ContentProtection"
+    cat "$T/dash-$scheme/v_init.mp4" $(ls "$T/dash-$scheme"/v_*.m4s | sort -V) > "$T/vcat-$scheme.mp4"
+    secdec_md5 "$T/out.md5" -hwaccel secdec -i "$T/vcat-$scheme.mp4" || fail "$scheme concatenated: ffmpeg failed: $(tail -n 3 "$T/out.md5.err")"
+    expect_same "Shaka $scheme DASH segments concatenated ($n fragments, no sidx), -hwaccel secdec" "$T/out.md5" "$T/clear-v.md5"
+    # for the record: stock FFmpeg's own decryption of the same file
+    if ffmpeg -hide_banner -nostdin -loglevel error -decryption_key $KEY -i "$T/vcat-$scheme.mp4" \
+        -map 0:v -f framemd5 - >"$T/stock.md5" 2>"$T/stock.err" &&
+        diff -q <(frames "$T/stock.md5") <(frames "$T/clear-v.md5") >/dev/null; then
+      echo "note: stock ffmpeg -decryption_key also decodes the concatenated $scheme file"
+    else
+      echo "note: stock ffmpeg -decryption_key fails on it: $(head -n 1 "$T/stock.err")"
+    fi
+    shaka_ondemand "$T/av.mp4" "$T/od-$scheme.mp4" $scheme
+    ffmpeg -hide_banner -nostdin -loglevel error -decryption_key $KEY -i "$T/od-$scheme.mp4" \
+      -f framemd5 - >"$T/stock.md5" 2>"$T/stock.err" || fail "$scheme on-demand: stock decryption failed"
+    secdec_md5 "$T/out.md5" -hwaccel secdec -i "$T/od-$scheme.mp4" || fail "$scheme on-demand: ffmpeg failed"
+    expect_same "Shaka $scheme on-demand, -hwaccel secdec vs the clear file" "$T/out.md5" "$T/clear-v.md5"
+    expect_same "Shaka $scheme on-demand, -hwaccel secdec vs stock -decryption_key" "$T/out.md5" "$T/stock.md5"
+  done
   ;;
 hwaccel-alone)
   # -hwaccel secdec with no -c:v: the secure path is chosen (patch 0012), for FFmpeg's own
