@@ -52,14 +52,27 @@
 GST_DEBUG_CATEGORY_STATIC (gst_secdecrypt_debug);
 #define GST_CAT_DEFAULT gst_secdecrypt_debug
 
-/* The protection systems secdecrypt serves (one caps structure each). */
+/* The protection systems secdecrypt serves. The key comes by KID (keys property, license
+ * store, license file, the application), never from a system's pssh payload, so every system
+ * a real stream may carry is listed: qtdemux picks its decryptor by the pssh system IDs it
+ * finds (gst_protection_select_system()), and most commercial CENC content carries only
+ * Widevine and PlayReady (often FairPlay, DASH-IF Clear Key) boxes. The protection events of
+ * every system stay visible to the application ("protection-events"). */
 #define SECDEC_SYSTEM_ID "8f8fcaac-0ce0-463e-8b43-b7abf7822a5d"
 #define COMMON_SYSTEM_ID "1077efec-c0b2-4d02-ace3-3c1e52e2fb4b"
+#define WIDEVINE_SYSTEM_ID "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed"
+#define PLAYREADY_SYSTEM_ID "9a04f079-9840-4286-ab92-e65be0885f95"
+#define FAIRPLAY_SYSTEM_ID "94ce86fb-07ff-4f43-adb8-93d2fa968ca2"
+#define CLEARKEY_DASHIF_SYSTEM_ID "e2719d58-a985-b3c9-781a-b030af78d30e"
 
 #define CENC_TYPES "original-media-type=(string){ video/x-h264, video/x-h265 }"
+/* one structure per system: gst_protection_select_system() reads protection-system as a
+ * string, not a list */
+#define CENC_SYSTEM(id) "application/x-cenc, " CENC_TYPES ", protection-system=(string)" id "; "
 #define SINK_CAPS \
-  "application/x-cenc, " CENC_TYPES ", protection-system=(string)" SECDEC_SYSTEM_ID "; " \
-  "application/x-cenc, " CENC_TYPES ", protection-system=(string)" COMMON_SYSTEM_ID "; " \
+  CENC_SYSTEM (SECDEC_SYSTEM_ID) CENC_SYSTEM (COMMON_SYSTEM_ID) \
+  CENC_SYSTEM (WIDEVINE_SYSTEM_ID) CENC_SYSTEM (PLAYREADY_SYSTEM_ID) \
+  CENC_SYSTEM (FAIRPLAY_SYSTEM_ID) CENC_SYSTEM (CLEARKEY_DASHIF_SYSTEM_ID) \
   "application/x-cenc, " CENC_TYPES "; " \
   "application/x-webm-enc, original-media-type=(string){ video/x-vp8, video/x-vp9 }"
 
@@ -1150,9 +1163,8 @@ record_protection_event (GstSecdecrypt * self, GstEvent * event)
   gst_event_parse_protection (event, &system_id, &data, &origin);
   GST_INFO_OBJECT (self, "protection event: system %s, origin %s, %" G_GSIZE_FORMAT " bytes",
       system_id, origin, data ? gst_buffer_get_size (data) : 0);
-  if (origin && !strcmp (origin, "isobmff/moof") && system_id
-      && (!g_ascii_strcasecmp (system_id, SECDEC_SYSTEM_ID)
-          || !g_ascii_strcasecmp (system_id, COMMON_SYSTEM_ID))) {
+  /* a version-1 pssh names its KIDs in a header every system shares */
+  if (origin && !strcmp (origin, "isobmff/moof") && system_id) {
     guint8 kid[SECDEC_KID_SIZE];
 
     if (pssh_single_kid (data, kid)) {

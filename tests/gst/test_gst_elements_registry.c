@@ -32,7 +32,13 @@ GST_START_TEST (test_registry)
   const gchar *ids_common[] = { "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed",
     "1077efec-c0b2-4d02-ace3-3c1e52e2fb4b", NULL
   };
-  const gchar *ids_other[] = { "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed", NULL };
+  /* Widevine, PlayReady, FairPlay, DASH-IF Clear Key: each alone selects secdecrypt (the key
+   * comes by KID, not from the system's pssh payload) */
+  const gchar *ids_drm[] = { "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed",
+    "9a04f079-9840-4286-ab92-e65be0885f95", "94ce86fb-07ff-4f43-adb8-93d2fa968ca2",
+    "e2719d58-a985-b3c9-781a-b030af78d30e"
+  };
+  const gchar *ids_other[] = { "00112233-4455-6677-8899-aabbccddeeff", NULL };
   GstElementFactory *f;
   const gchar *names[] = { "secdech264dec", "secdech265dec", "secdecvp9dec" };
   guint i;
@@ -47,6 +53,12 @@ GST_START_TEST (test_registry)
 
   fail_unless_equals_string (gst_protection_select_system (ids_secdec), ids_secdec[0]);
   fail_unless_equals_string (gst_protection_select_system (ids_common), ids_common[1]);
+  for (i = 0; i < G_N_ELEMENTS (ids_drm); i++) {
+    const gchar *one[] = { ids_drm[i], NULL };
+
+    fail_unless_equals_string (gst_protection_select_system (one), ids_drm[i]);
+  }
+  /* a system nobody announced is still not claimed */
   fail_unless (gst_protection_select_system (ids_other) == NULL);
 
   for (i = 0; i < G_N_ELEMENTS (names); i++) {
