@@ -14,8 +14,9 @@
  *                        emulate a demuxer that reads 'seig' sample groups (qtdemux 1.22 does
  *                        not): the GstProtectionMeta of qtdemux's N-th and later buffers
  *                        names KID HEX instead of the tenc default KID
- *   --seek-after N       once N frames arrived, flush-seek back to 0 (KEY_UNIT): the frames
- *                        after the seek must be the whole stream again
+ *   --seek-after N       once N frames arrived, flush-seek (KEY_UNIT) to --seek-to (0)
+ *   --seek-to S          the seek's target in seconds (fractions allowed)
+ *   --seek-accurate      seek with FLUSH|ACCURATE instead of FLUSH|KEY_UNIT
  *   --context-keys KID:KEY
  *                        the application opens its own device+session, loads a license for
  *                        KID:KEY issued in-process, and shares them through a
@@ -34,7 +35,8 @@
  *                        (the program defines and exports both; otherwise they forward to
  *                        libva's)
  * Output (stdout): one line per frame "<index> <pts-ns> <md5> <format>" (--va: then the
- * surface), then "frames N", "decrypted N clear M" (secdecrypt's counters), "need-context N"
+ * surface), "seek after N" where the seek was sent, then "frames N", "decrypted N clear M"
+ * and "dropped N" (secdecrypt's counters), "need-context N"
  * when seen, and with --va "va-context ok", "va-have-context N", "va-surfaces N" (distinct).
  * A frame failing --sysmem/--va is reported on stderr ("CHECK: ...") and ends the stream with
  * an error.
@@ -197,10 +199,18 @@ parse_hex (const char *s, guint8 *out, gsize n)
   return TRUE;
 }
 
+static GstFlowReturn handle_sample (GstAppSink * sink, GstSample * sample);
+
 static GstFlowReturn
 on_sample (GstAppSink * sink, gpointer user_data)
 {
-  GstSample *sample = gst_app_sink_pull_sample (sink);
+  return handle_sample (sink, gst_app_sink_pull_sample (sink));
+}
+
+/* Prints one frame line (consumes the sample). */
+static GstFlowReturn
+handle_sample (GstAppSink * sink, GstSample * sample)
+{
   GstVideoInfo info;
   GstVideoFrame vf;
   GstBuffer *buf;
@@ -418,8 +428,12 @@ print_counters (GstElement * pipeline)
     if (f && !g_strcmp0 (GST_OBJECT_NAME (f), "secdecrypt")) {
       guint64 d = 0, c = 0;
 
-      g_object_get (el, "decrypted-samples", &d, "clear-samples", &c, NULL);
+      guint64 dr = 0;
+
+      g_object_get (el, "decrypted-samples", &d, "clear-samples", &c, "dropped-samples", &dr,
+          NULL);
       printf ("decrypted %" G_GUINT64_FORMAT " clear %" G_GUINT64_FORMAT "\n", d, c);
+      printf ("dropped %" G_GUINT64_FORMAT "\n", dr);
     }
     g_value_reset (&item);
   }
@@ -436,6 +450,8 @@ main (int argc, char **argv)
   GError *err = NULL;
   const char *desc = NULL, *playbin = NULL, *uri = NULL;
   int timeout = 30, i, rc = 0, seek_after = -1;
+  gdouble seek_to = 0;
+  GstSeekFlags seek_flags = GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT;
 
   gst_init (&argc, &argv);
 #ifdef HAVE_GST_VA
@@ -446,6 +462,10 @@ main (int argc, char **argv)
       timeout = atoi (argv[++i]);
     else if (!strcmp (argv[i], "--seek-after") && i + 1 < argc)
       seek_after = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--seek-to") && i + 1 < argc)
+      seek_to = g_ascii_strtod (argv[++i], NULL);
+    else if (!strcmp (argv[i], "--seek-accurate"))
+      seek_flags = GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE;
     else if (!strcmp (argv[i], "--kid2-from") && i + 1 < argc)
       kid2_from = g_ascii_strtoull (argv[++i], NULL, 10);
     else if (!strcmp (argv[i], "--kid2") && i + 1 < argc) {
@@ -496,8 +516,14 @@ main (int argc, char **argv)
     fprintf (stderr, "need a pipeline with 'appsink name=sink' or --playbin URI\n");
     return 64;
   }
-  g_object_set (sink, "sync", FALSE, "emit-signals", TRUE, "max-buffers", 0, NULL);
-  g_signal_connect (sink, "new-sample", G_CALLBACK (on_sample), NULL);
+  if (seek_after >= 0) {
+    /* the frames are pulled here, one at a time: the stream cannot run past the seek point
+     * (or to EOS) before the seek is sent */
+    g_object_set (sink, "sync", FALSE, "emit-signals", FALSE, "max-buffers", 1, NULL);
+  } else {
+    g_object_set (sink, "sync", FALSE, "emit-signals", TRUE, "max-buffers", 0, NULL);
+    g_signal_connect (sink, "new-sample", G_CALLBACK (on_sample), NULL);
+  }
   if (kid2_from != G_MAXUINT64) {
     GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
     GValue item = G_VALUE_INIT;
@@ -517,14 +543,27 @@ main (int argc, char **argv)
   if (seek_after >= 0) {
     gint64 end = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
 
+    GstSample *sample;
+
     msg = NULL;
     while (msg == NULL && g_get_monotonic_time () < end) {
-      msg = gst_bus_timed_pop_filtered (bus, 10 * GST_MSECOND,
-          GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      msg = gst_bus_pop_filtered (bus, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      if (msg) {
+        /* the samples still queued in the appsink */
+        while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0)))
+          handle_sample (GST_APP_SINK (sink), sample);
+        break;
+      }
+      if (seek_after < 0 || g_atomic_int_get (&n_frames) < seek_after) {
+        sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_MSECOND);
+        if (sample && handle_sample (GST_APP_SINK (sink), sample) != GST_FLOW_OK)
+          break;
+      }
       if (seek_after >= 0 && g_atomic_int_get (&n_frames) >= seek_after) {
         printf ("seek after %d\n", g_atomic_int_get (&n_frames));
-        if (!gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
-                GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT, 0))
+        fflush (stdout);
+        if (!gst_element_seek_simple (pipeline, GST_FORMAT_TIME, seek_flags,
+                (gint64) (seek_to * GST_SECOND)))
           fprintf (stderr, "seek failed\n");
         seek_after = -1;
       }
