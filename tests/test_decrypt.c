@@ -271,6 +271,102 @@ START_TEST(test_all_schemes_random)
 }
 END_TEST
 
+START_TEST(test_audio_clear_output)
+{
+    /* Only a session with the audio profile decrypts into ordinary memory; out-of-place and in
+     * place give the reference clear text, for CTR and CBC schemes. */
+    SecdecCryptoSession *actr = NULL, *acbc = NULL;
+    uint8_t ak_ctr[16], ak_cbc[16];
+    ck_assert_int_eq(secdec_create_crypto_session(dev, &SECDEC_CRYPTO_TYPE_AES128_CTR,
+                                                  &SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT,
+                                                  &SECDEC_KEY_EXCHANGE_RSAES_OAEP, &actr),
+                     SECDEC_OK);
+    ck_assert_int_eq(secdec_create_crypto_session(dev, &SECDEC_CRYPTO_TYPE_AES128_CBC,
+                                                  &SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT,
+                                                  &SECDEC_KEY_EXCHANGE_RSAES_OAEP, &acbc),
+                     SECDEC_OK);
+    tu_negotiate(dev, actr, ak_ctr);
+    tu_negotiate(dev, acbc, ak_cbc);
+    static const struct {
+        SecdecScheme s;
+        unsigned crypt, skip;
+    } cases[] = {{SECDEC_SCHEME_CENC, 0, 0}, {SECDEC_SCHEME_CBCS, 1, 9}, {SECDEC_SCHEME_CBCS, 0, 0},
+                 {SECDEC_SCHEME_CENS, 1, 9}, {SECDEC_SCHEME_CBC1, 0, 0}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+        for (int iter = 0; iter < 20; iter++) {
+            bool ctr = cases[c].s == SECDEC_SCHEME_CENC || cases[c].s == SECDEC_SCHEME_CENS;
+            SecdecCryptoSession *as = ctr ? actr : acbc, *vs = ctr ? ctr_sess : cbc_sess;
+            uint8_t kid[16], ckey[16];
+            RAND_bytes(kid, 16);
+            RAND_bytes(ckey, 16);
+            install_key(as, ctr ? ak_ctr : ak_cbc, kid, ckey);
+            install_key(vs, ctr ? skey_ctr : skey_cbc, kid, ckey);
+            size_t size = 1 + rnd(iter < 10 ? 300 : 4000);
+            uint8_t *clear = malloc(size), *enc = malloc(size), *out = malloc(size);
+            RAND_bytes(clear, (int)size);
+            memcpy(enc, clear, size);
+            SecdecSubsample ss[40];
+            unsigned n = iter % 2 ? random_map(ss, 40, size, cases[c].s == SECDEC_SCHEME_CBC1) : 0;
+            Ref r = {.scheme = cases[c].s, .iv_size = 16, .crypt = cases[c].crypt,
+                     .skip = cases[c].skip};
+            memcpy(r.key, ckey, 16);
+            RAND_bytes(r.iv, 16);
+            ref_encrypt(&r, enc, size, ss, n);
+            SecdecSampleInfo info;
+            secdec_sample_info_default(&info);
+            info.scheme = cases[c].s;
+            memcpy(info.kid, kid, 16);
+            memcpy(info.iv, r.iv, 16);
+            info.iv_size = 16;
+            info.subsamples = n ? ss : NULL;
+            info.n_subsamples = n;
+            info.crypt_byte_block = cases[c].crypt;
+            info.skip_byte_block = cases[c].skip;
+            ck_assert_int_eq(secdec_decrypt_audio_sample(dev, as, &info, enc, size, out), SECDEC_OK);
+            ck_assert_msg(memcmp(out, clear, size) == 0, "%s size %zu: out of place",
+                          secdec_scheme_fourcc(cases[c].s), size);
+            /* a video session never writes clear bytes into ordinary memory */
+            memset(out, 0xa5, size);
+            ck_assert_int_eq(secdec_decrypt_audio_sample(dev, vs, &info, enc, size, out),
+                             SECDEC_E_INVALIDCALL);
+            for (size_t i = 0; i < size; i++)
+                ck_assert_uint_eq(out[i], 0xa5);
+            ck_assert_int_eq(secdec_decrypt_audio_sample(dev, as, &info, enc, size, enc), SECDEC_OK);
+            ck_assert_msg(memcmp(enc, clear, size) == 0, "%s size %zu: in place",
+                          secdec_scheme_fourcc(cases[c].s), size);
+            free(clear);
+            free(enc);
+            free(out);
+        }
+    /* the same validation as secdec_decrypt_sample() */
+    uint8_t buf[64] = {0}, kid[16] = {9};
+    SecdecSampleInfo info;
+    secdec_sample_info_default(&info);
+    memcpy(info.kid, kid, 16);
+    info.iv_size = 16;
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, NULL, buf, 64, buf), SECDEC_E_INVALIDARG);
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, NULL, 64, buf), SECDEC_E_INVALIDARG);
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, buf, 64, NULL), SECDEC_E_INVALIDARG);
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, buf, 0, buf), SECDEC_E_BAD_SAMPLE);
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, buf, 64, buf), SECDEC_E_NO_KEY);
+    info.iv_size = 12;
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, buf, 64, buf), SECDEC_E_BAD_IV);
+    info.iv_size = 16;
+    SecdecSubsample bad = {10, 10};
+    info.subsamples = &bad;
+    info.n_subsamples = 1;
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, buf, 64, buf),
+                     SECDEC_E_BAD_SUBSAMPLES);
+    info.subsamples = NULL;
+    info.n_subsamples = 0;
+    info.scheme = SECDEC_SCHEME_CBCS;
+    ck_assert_int_eq(secdec_decrypt_audio_sample(dev, actr, &info, buf, 64, buf),
+                     SECDEC_E_UNSUPPORTEDCRYPTO);
+    secdec_crypto_session_destroy(&actr);
+    secdec_crypto_session_destroy(&acbc);
+}
+END_TEST
+
 START_TEST(test_ctr_counter_wraps_in_64_bits)
 {
     /* The low 64 bits are 2 blocks from wrapping: the keystream must wrap them to zero and
@@ -711,6 +807,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_all_schemes_random);
     tcase_add_test(tc, test_ctr_counter_wraps_in_64_bits);
+    tcase_add_test(tc, test_audio_clear_output);
     tcase_add_test(tc, test_known_answer_cenc);
     tcase_add_test(tc, test_validation);
     tcase_add_test(tc, test_keys_by_kid);

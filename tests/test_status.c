@@ -151,6 +151,9 @@ static const struct {
     {&SECDEC_DECODER_PROFILE_AV1_VLD_PROFILE0, "b8be4ccb-cf53-46ba-8d59-d6b8a6da5d2a",
      {0xb8be4ccb, 0xcf53, 0x46ba, {0x8d, 0x59, 0xd6, 0xb8, 0xa6, 0xda, 0x5d, 0x2a}},
      "D3D11_DECODER_PROFILE_AV1_VLD_PROFILE0"},
+    {&SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT, "fd44a2b4-d67f-424a-a561-d31576be1b02",
+     {0xfd44a2b4, 0xd67f, 0x424a, {0xa5, 0x61, 0xd3, 0x15, 0x76, 0xbe, 0x1b, 0x02}},
+     "SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT"},
 };
 #define N_KNOWN (sizeof known / sizeof known[0])
 

@@ -162,7 +162,7 @@ typedef struct Engine {
     uint32_t crypt, skip; /* pattern in blocks; crypt 0 = no pattern */
 } Engine;
 
-/* Decrypts `n` bytes of one encrypted range from in to out. */
+/* Decrypts `n` bytes of one encrypted range from in to out (out == in: in place). */
 static bool decrypt_range(Engine *e, const uint8_t *in, uint8_t *out, size_t n)
 {
     if (e->scheme == SECDEC_SCHEME_CBCS &&
@@ -172,7 +172,7 @@ static bool decrypt_range(Engine *e, const uint8_t *in, uint8_t *out, size_t n)
         if (is_ctr(e->scheme))
             return ctr_xor(&e->ctr, in, out, n);
         size_t whole = n / BLOCK * BLOCK; /* CBC: a trailing partial block stays clear */
-        memcpy(out + whole, in + whole, n - whole);
+        memmove(out + whole, in + whole, n - whole);
         return cbc_blocks(e->ctx, in, out, whole);
     }
     size_t pos = 0;
@@ -186,10 +186,10 @@ static bool decrypt_range(Engine *e, const uint8_t *in, uint8_t *out, size_t n)
         size_t s = (size_t)e->skip * BLOCK;
         if (s > n - pos)
             s = n - pos;
-        memcpy(out + pos, in + pos, s);
+        memmove(out + pos, in + pos, s);
         pos += s;
     }
-    memcpy(out + pos, in + pos, n - pos); /* trailing partial block: clear */
+    memmove(out + pos, in + pos, n - pos); /* trailing partial block: clear */
     return true;
 }
 
@@ -262,7 +262,8 @@ static SecdecStatus decrypt_into(SecdecCryptoSession *s, const SecdecSampleInfo 
         size_t pos = 0;
         for (uint32_t i = 0; ok && i < info->n_subsamples; i++) {
             size_t c = info->subsamples[i].clear_bytes, n = info->subsamples[i].encrypted_bytes;
-            memcpy(out + pos, in + pos, c);
+            if (out != in)
+                memcpy(out + pos, in + pos, c);
             pos += c;
             if (n)
                 ok = decrypt_range(&e, in + pos, out + pos, n);
@@ -327,6 +328,44 @@ SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCryptoSession *se
     }
     *out = buf;
     return SECDEC_OK;
+}
+
+SecdecStatus secdec_decrypt_audio_sample(SecdecDevice *device, SecdecCryptoSession *session,
+                                         const SecdecSampleInfo *info, const uint8_t *data,
+                                         size_t size, uint8_t *out)
+{
+    SecdecStatus st = sd_session_check(device, session);
+    if (st != SECDEC_OK)
+        return st;
+    if (!info || !data || !out)
+        return SECDEC_E_INVALIDARG;
+    if (session->hw)
+        return SECDEC_E_NOTIMPL;
+    if (!secdec_guid_equal(&session->decoder_profile, &SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT)) {
+        sd_log(&device->log, SECDEC_LOG_ERROR,
+               "secdec_decrypt_audio_sample: the session's profile %s keeps its output protected",
+               secdec_guid_name(&session->decoder_profile));
+        return SECDEC_E_INVALIDCALL;
+    }
+    st = validate(info, size);
+    if (st != SECDEC_OK)
+        return st;
+    bool ctr_session = secdec_guid_equal(&session->crypto_type, &SECDEC_CRYPTO_TYPE_AES128_CTR);
+    if (ctr_session != is_ctr(info->scheme))
+        return SECDEC_E_UNSUPPORTEDCRYPTO;
+    pthread_mutex_lock(&session->dec_lock);
+    bool clear = false;
+    st = prepare_key(session, info->kid, &clear);
+    if (st == SECDEC_OK) {
+        if (clear) {
+            if (out != data)
+                memmove(out, data, size);
+        } else {
+            st = decrypt_into(session, info, data, size, out);
+        }
+    }
+    pthread_mutex_unlock(&session->dec_lock);
+    return st;
 }
 
 /* ---- Direct3D buffer descriptions --------------------------------------------------------- */

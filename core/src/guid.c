@@ -29,6 +29,8 @@ const SecdecGuid SECDEC_DECODER_PROFILE_VP9_VLD_PROFILE0 = {
     0x463707f8, 0xa1d0, 0x4585, {0x87, 0x6d, 0x83, 0xaa, 0x6d, 0x60, 0xb8, 0x9e}};
 const SecdecGuid SECDEC_DECODER_PROFILE_AV1_VLD_PROFILE0 = {
     0xb8be4ccb, 0xcf53, 0x46ba, {0x8d, 0x59, 0xd6, 0xb8, 0xa6, 0xda, 0x5d, 0x2a}};
+const SecdecGuid SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT = {
+    0xfd44a2b4, 0xd67f, 0x424a, {0xa5, 0x61, 0xd3, 0x15, 0x76, 0xbe, 0x1b, 0x02}};
 
 static const struct {
     const SecdecGuid *guid;
@@ -44,6 +46,7 @@ static const struct {
     {&SECDEC_DECODER_PROFILE_HEVC_VLD_MAIN10, "D3D11_DECODER_PROFILE_HEVC_VLD_MAIN10"},
     {&SECDEC_DECODER_PROFILE_VP9_VLD_PROFILE0, "D3D11_DECODER_PROFILE_VP9_VLD_PROFILE0"},
     {&SECDEC_DECODER_PROFILE_AV1_VLD_PROFILE0, "D3D11_DECODER_PROFILE_AV1_VLD_PROFILE0"},
+    {&SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT, "SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT"},
 };
 
 int secdec_guid_equal(const SecdecGuid *a, const SecdecGuid *b)

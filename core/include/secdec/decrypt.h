@@ -144,6 +144,27 @@ SECDEC_API SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCrypto
                                              size_t size, SecdecProtectedBuffer **out);
 
 /**
+ * Decrypts one AUDIO sample into ordinary memory: the one call that releases clear bytes
+ * outside protected buffers, and only on a session created with
+ * SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT (audio is outside the protected path; see that
+ * GUID). Same validation, keys and schemes as secdec_decrypt_sample().
+ * @param info   encryption info (required; a clear sample needs no call).
+ * @param data, size  the sample as stored (1..SECDEC_MAX_SAMPLE_SIZE bytes).
+ * @param out    receives `size` clear bytes (caller's memory); may be `data` itself (in
+ *               place). Untouched when validation fails.
+ * @return SECDEC_OK; SECDEC_E_INVALIDCALL when the session's decoder profile is not
+ *         SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT (video stays protected);
+ *         SECDEC_E_NOTIMPL on a hardware session; SECDEC_E_INVALIDARG for NULL info, data or
+ *         out; otherwise as secdec_decrypt_sample().
+ * Thread-safe as secdec_decrypt_sample().
+ */
+SECDEC_API SecdecStatus secdec_decrypt_audio_sample(SecdecDevice *device,
+                                                   SecdecCryptoSession *session,
+                                                   const SecdecSampleInfo *info,
+                                                   const uint8_t *data, size_t size,
+                                                   uint8_t *out);
+
+/**
  * Direct3D form of secdec_decrypt_sample(): `kid` names the content key as the KID given to
  * secdec_crypto_session_set_content_key() (DecoderBeginFrame's key), `desc` describes the
  * encryption (AES-128-CTR; 'cenc', or 'cens' when a stripe pattern is given).

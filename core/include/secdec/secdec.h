@@ -130,6 +130,12 @@ SECDEC_API extern const SecdecGuid SECDEC_DECODER_PROFILE_HEVC_VLD_MAIN10;
 SECDEC_API extern const SecdecGuid SECDEC_DECODER_PROFILE_VP9_VLD_PROFILE0;
 /** D3D11_DECODER_PROFILE_AV1_VLD_PROFILE0 {b8be4ccb-cf53-46ba-8d59-d6b8a6da5d2a}. */
 SECDEC_API extern const SecdecGuid SECDEC_DECODER_PROFILE_AV1_VLD_PROFILE0;
+/** secdec's own profile, no Direct3D counterpart {fd44a2b4-d67f-424a-a561-d31576be1b02}:
+ *  compressed audio, decrypted into ORDINARY memory (secdec_decrypt_audio_sample()). Audio is
+ *  outside the protected path, as in the hardware DRMs: its content key still arrives wrapped
+ *  by the session key and lives in protected memory, but its decrypted samples do not. Only
+ *  a session created with this profile releases clear bytes; software backend only. */
+SECDEC_API extern const SecdecGuid SECDEC_DECODER_PROFILE_AUDIO_CLEAR_OUTPUT;
 
 /** Returns 1 if a and b are the same GUID, else 0. NULL equals only NULL. Thread-safe. */
 SECDEC_API int secdec_guid_equal(const SecdecGuid *a, const SecdecGuid *b);
