@@ -277,6 +277,17 @@ static SecdecStatus decrypt_into(SecdecCryptoSession *s, const SecdecSampleInfo 
     return ok ? SECDEC_OK : SECDEC_E_OUTOFMEMORY;
 }
 
+/* validate(), then the scheme's cipher against the session's crypto type. */
+static SecdecStatus validate_for_session(const SecdecCryptoSession *session,
+                                         const SecdecSampleInfo *info, size_t size)
+{
+    SecdecStatus st = validate(info, size);
+    if (st != SECDEC_OK)
+        return st;
+    bool ctr_session = secdec_guid_equal(&session->crypto_type, &SECDEC_CRYPTO_TYPE_AES128_CTR);
+    return ctr_session == is_ctr(info->scheme) ? SECDEC_OK : SECDEC_E_UNSUPPORTEDCRYPTO;
+}
+
 SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCryptoSession *session,
                                    const SecdecSampleInfo *info, const uint8_t *data, size_t size,
                                    SecdecProtectedBuffer **out)
@@ -297,12 +308,9 @@ SecdecStatus secdec_decrypt_sample(SecdecDevice *device, SecdecCryptoSession *se
         return SECDEC_E_NOTIMPL;
     }
     if (info) {
-        st = validate(info, size);
+        st = validate_for_session(session, info, size);
         if (st != SECDEC_OK)
             return st;
-        bool ctr_session = secdec_guid_equal(&session->crypto_type, &SECDEC_CRYPTO_TYPE_AES128_CTR);
-        if (ctr_session != is_ctr(info->scheme))
-            return SECDEC_E_UNSUPPORTEDCRYPTO;
     } else if (size == 0 || size > SECDEC_MAX_SAMPLE_SIZE) {
         return SECDEC_E_BAD_SAMPLE;
     }
@@ -347,12 +355,9 @@ SecdecStatus secdec_decrypt_audio_sample(SecdecDevice *device, SecdecCryptoSessi
                secdec_guid_name(&session->decoder_profile));
         return SECDEC_E_INVALIDCALL;
     }
-    st = validate(info, size);
+    st = validate_for_session(session, info, size);
     if (st != SECDEC_OK)
         return st;
-    bool ctr_session = secdec_guid_equal(&session->crypto_type, &SECDEC_CRYPTO_TYPE_AES128_CTR);
-    if (ctr_session != is_ctr(info->scheme))
-        return SECDEC_E_UNSUPPORTEDCRYPTO;
     pthread_mutex_lock(&session->dec_lock);
     bool clear = false;
     st = prepare_key(session, info->kid, &clear);

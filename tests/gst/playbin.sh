@@ -8,6 +8,16 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../lib/shaka.sh"
 install_license "$KID:$KEY"
+
+# both_playbins NAME FILE: playbin and playbin3 play FILE with no options, frames as ref.txt
+both_playbins() {
+  local pb
+  for pb in playbin playbin3; do
+    if framemd5 "$WORK/out.txt" --$pb "file://$2" && same_frames "$WORK/ref.txt" "$WORK/out.txt" "$pb $1"; then
+      pass "$pb $1: $(frames "$WORK/out.txt" | wc -l) frames identical ($(grep '^decrypted' "$WORK/out.txt"))"
+    else fail "$pb $1: $(cat "$WORK/out.txt.err")"; fi
+  done
+}
 for codec in h264 hevc; do
   if [ $codec = h264 ]; then REF=avdec_h264; else REF=avdec_h265; fi
   make_clip $codec "$WORK/clear.mp4"
@@ -16,12 +26,7 @@ for codec in h264 hevc; do
   for pssh in both none; do
     scheme=cenc; [ $pssh = none ] && [ $codec = hevc ] && scheme=cbcs
     "$SECDEC_PACK" -i "$WORK/clear.mp4" -o "$WORK/enc.mp4" --scheme $scheme --pssh $pssh --kid $KID --key $KEY --seed 1
-    for pb in playbin playbin3; do
-      name="$pb $codec $scheme pssh=$pssh"
-      if framemd5 "$WORK/out.txt" --$pb "file://$WORK/enc.mp4" && same_frames "$WORK/ref.txt" "$WORK/out.txt" "$name"; then
-        pass "$name: $(frames "$WORK/out.txt" | wc -l) frames identical ($(grep '^decrypted' "$WORK/out.txt"))"
-      else fail "$name: $(cat "$WORK/out.txt.err")"; fi
-    done
+    both_playbins "$codec $scheme pssh=$pssh" "$WORK/enc.mp4"
   done
 done
 
@@ -37,11 +42,6 @@ for scheme in cenc cbcs; do
       && same_frames "$WORK/ref.txt" "$WORK/out.txt" "$name"; then
     pass "$name: $(frames "$WORK/out.txt" | wc -l) frames identical"
   else fail "$name: $(cat "$WORK/out.txt.err")"; fi
-  for pb in playbin playbin3; do
-    name="$pb Shaka $scheme (Widevine+PlayReady pssh)"
-    if framemd5 "$WORK/out.txt" --$pb "file://$WORK/shaka-$scheme.mp4" && same_frames "$WORK/ref.txt" "$WORK/out.txt" "$name"; then
-      pass "$name: $(frames "$WORK/out.txt" | wc -l) frames identical ($(grep '^decrypted' "$WORK/out.txt"))"
-    else fail "$name: $(cat "$WORK/out.txt.err")"; fi
-  done
+  both_playbins "Shaka $scheme (Widevine+PlayReady pssh)" "$WORK/shaka-$scheme.mp4"
 done
 finish
