@@ -33,6 +33,7 @@
 #endif
 
 #include "gstsecdecviddec-priv.h"
+#include "gstsecdecprops.h"
 
 #include <string.h>
 #include <libavutil/pixdesc.h>
@@ -401,47 +402,22 @@ gst_secdec_viddec_sink_query (GstVideoDecoder * dec, GstQuery * query)
 
 /* ---- GObject -------------------------------------------------------------------------------- */
 
-static void
-gst_secdec_viddec_set_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstSecdecVidDec *self = GST_SECDEC_VIDDEC (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MAX_THREADS:
-      self->max_threads = g_value_get_int (value);
-      break;
-    case PROP_BACKEND:
-      self->backend = g_value_get_enum (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_secdec_viddec_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstSecdecVidDec *self = GST_SECDEC_VIDDEC (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MAX_THREADS:
-      g_value_set_int (value, self->max_threads);
-      break;
-    case PROP_BACKEND:
-      g_value_set_enum (value, self->backend);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
+/* name, nick, blurb; type, enum type, default, field; flags, secret */
+static const GstSecdecProp props[] = {
+  [PROP_MAX_THREADS - 1] = {"max-threads", "Maximum decode threads",
+        "Maximum number of libavcodec decode threads (frame and slice threading); "
+        "0 = one per CPU core, at most 16",
+        GST_SECDEC_PROP_INT, NULL, DEFAULT_MAX_THREADS,
+        G_STRUCT_OFFSET (GstSecdecVidDec, max_threads),
+        G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY, FALSE},
+  [PROP_BACKEND - 1] = {"backend", "Backend",
+        "Decode backend: auto (follows secdecrypt: VA-API when its device is a VA-API one), "
+        "software (libavcodec from decrypted samples), or vaapi (require still-encrypted "
+        "samples decoded with libavcodec's VA-API hwaccel, the TEE decrypting)",
+        GST_SECDEC_PROP_ENUM, gst_secdec_backend_get_type, DEFAULT_BACKEND,
+        G_STRUCT_OFFSET (GstSecdecVidDec, backend),
+        G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY, FALSE},
+};
 
 static void
 gst_secdec_viddec_init (GTypeInstance * instance, gpointer g_class)
@@ -450,8 +426,7 @@ gst_secdec_viddec_init (GTypeInstance * instance, gpointer g_class)
   GstSecdecVidDecClass *klass = g_class;
 
   self->desc = klass->desc;
-  self->max_threads = DEFAULT_MAX_THREADS;
-  self->backend = DEFAULT_BACKEND;
+  gst_secdec_props_init (G_OBJECT (self), props, G_N_ELEMENTS (props));
   self->out_pix_fmt = AV_PIX_FMT_NONE;
   gst_video_decoder_set_packetized (GST_VIDEO_DECODER (self), TRUE);
   gst_video_decoder_set_needs_format (GST_VIDEO_DECODER (self), TRUE);
@@ -470,21 +445,9 @@ gst_secdec_viddec_class_init (gpointer g_class, gpointer class_data)
   parent_class = g_type_class_peek_parent (g_class);
   klass->desc = desc;
 
-  gobject_class->set_property = gst_secdec_viddec_set_property;
-  gobject_class->get_property = gst_secdec_viddec_get_property;
-
-  g_object_class_install_property (gobject_class, PROP_MAX_THREADS,
-      g_param_spec_int ("max-threads", "Maximum decode threads",
-          "Maximum number of libavcodec decode threads (frame and slice threading); "
-          "0 = one per CPU core, at most 16", 0, G_MAXINT, DEFAULT_MAX_THREADS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_BACKEND,
-      g_param_spec_enum ("backend", "Backend",
-          "Decode backend: auto (follows secdecrypt: VA-API when its device is a VA-API one), "
-          "software (libavcodec from decrypted samples), or vaapi (require still-encrypted "
-          "samples decoded with libavcodec's VA-API hwaccel, the TEE decrypting)",
-          GST_TYPE_SECDEC_BACKEND, DEFAULT_BACKEND,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  gobject_class->set_property = gst_secdec_props_set_property;
+  gobject_class->get_property = gst_secdec_props_get_property;
+  gst_secdec_props_install (gobject_class, props, G_N_ELEMENTS (props));
 
   caps = gst_caps_from_string (desc->sink_caps);
   gst_element_class_add_pad_template (element_class,
