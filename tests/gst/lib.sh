@@ -10,10 +10,8 @@ WORK=$T
 export SECDEC_HOME="$WORK/home"
 export HOME="$WORK/nohome"
 unset XDG_DATA_HOME
-# unlike common.sh's fail, these scripts count failures and report them all in finish()
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
+# counted checks: fail goes on, finish reports (replaces common.sh's fail)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 need() { command -v "$1" >/dev/null || { echo "SKIP: $1 not installed"; exit 77; }; }
 need ffmpeg
 # (only our own binaries load the plugin: gst-launch-1.0/gst-inspect-1.0 cannot load an
@@ -70,10 +68,3 @@ same_frames() {
   return 1
 }
 
-finish() {
-  if [ "$FAILS" -ne 0 ]; then
-    echo "$FAILS check(s) failed" >&2
-    exit 1
-  fi
-  echo "all checks passed"
-}

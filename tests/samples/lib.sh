@@ -20,9 +20,8 @@ export HOME="$WORK/nohome"
 export XDG_RUNTIME_DIR="$WORK/run"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 unset XDG_DATA_HOME SECDEC_HOME
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
+# counted checks: fail goes on, finish reports
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 need() { command -v "$1" >/dev/null || { echo "SKIP: $1 not installed"; exit 77; }; }
 need ffmpeg
 
@@ -90,10 +89,3 @@ same_y4m() {
   return 1
 }
 
-finish() {
-  if [ "$FAILS" -ne 0 ]; then
-    echo "$FAILS check(s) failed" >&2
-    exit 1
-  fi
-  echo "all checks passed"
-}
