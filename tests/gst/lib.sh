@@ -42,17 +42,25 @@ framemd5() {
 # frames FILE: just "index md5" of the frame lines
 frames() { awk 'NF == 4 && $1 ~ /^[0-9]+$/ {print $1, $3}' "$1"; }
 
-# wrong_at_pts REF OUT: how many frames of OUT differ from REF's frame at the same PTS (or
-# have a PTS REF does not have). PTS count from each file's first frame: the clear file's edit
-# list shifts its timeline, secdec-pack's fragmented output has none.
-# (compared in whole milliseconds: the two timelines round differently)
-wrong_at_pts() {
-  awk 'function frame() { return NF == 4 && $1 ~ /^[0-9]+$/ }
-       NR == FNR { if (frame()) { if (!("r" in m) || $2 < m["r"]) m["r"] = $2; rp[++nr] = $2; rh[nr] = $3 } next }
-       frame() { if (!("o" in m) || $2 < m["o"]) m["o"] = $2; op[++no] = $2; oh[no] = $3 }
-       END { for (i = 1; i <= nr; i++) ref[int((rp[i] - m["r"]) / 1000000 + 0.5)] = rh[i]
-             for (i = 1; i <= no; i++) if (ref[int((op[i] - m["o"]) / 1000000 + 0.5)] != oh[i]) bad++
-             print bad + 0 }' "$1" "$2"
+# check_seek REF OUT TARGET_S: prints "bad missing": frames of OUT differing from REF's frame
+# at the same PTS (or at a PTS REF does not have),
+# and REF frames at or after TARGET_S that did not arrive after OUT's "seek after" line.
+# PTS count from each file's first frame (the clear file's edit list shifts its timeline,
+# secdec-pack's fragmented output has none), in whole milliseconds (the two timelines round
+# differently).
+check_seek() {
+  awk -v target="$3" '
+    function frame() { return NF == 4 && $1 ~ /^[0-9]+$/ }
+    function ms(p, base) { return int((p - base) / 1000000 + 0.5) }
+    NR == FNR { if (frame()) { n++; rp[n] = $2; rh[n] = $3; if (n == 1 || $2 < rb) rb = $2 } next }
+    /^seek after/ { after = 1; next }
+    frame() { m++; op[m] = $2; oh[m] = $3; oa[m] = after; if (m == 1 || $2 < ob) ob = $2 }
+    END {
+      for (i = 1; i <= n; i++) ref[ms(rp[i], rb)] = rh[i]
+      for (i = 1; i <= m; i++) { t = ms(op[i], ob); if (ref[t] != oh[i]) bad++; if (oa[i]) got[t] = 1 }
+      for (i = 1; i <= n; i++) { t = ms(rp[i], rb); if (t >= target * 1000 - 1 && !(t in got)) missing++ }
+      print bad + 0, missing + 0
+    }' "$1" "$2"
 }
 
 # same_frames REF OUT NAME: frame lists identical and non-empty

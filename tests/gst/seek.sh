@@ -12,23 +12,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../lib/shaka.sh"
 install_license "$KID:$KEY"
 
-# check_seek REF OUT TARGET_S: prints "bad missing": frames differing from REF at their PTS,
-# and REF frames at or after TARGET_S (from the first frame) that did not arrive after the seek
-check_seek() {
-  awk -v target="$3" '
-    function frame() { return NF == 4 && $1 ~ /^[0-9]+$/ }
-    function ms(p, base) { return int((p - base) / 1000000 + 0.5) }
-    NR == FNR { if (frame()) { n++; rp[n] = $2; rh[n] = $3; if (n == 1 || $2 < rb) rb = $2 } next }
-    /^seek after/ { after = 1; next }
-    frame() { m++; op[m] = $2; oh[m] = $3; oa[m] = after; if (m == 1 || $2 < ob) ob = $2 }
-    END {
-      for (i = 1; i <= n; i++) ref[ms(rp[i], rb)] = rh[i]
-      for (i = 1; i <= m; i++) { t = ms(op[i], ob); if (ref[t] != oh[i]) bad++; if (oa[i]) got[t] = 1 }
-      for (i = 1; i <= n; i++) { t = ms(rp[i], rb); if (t >= target * 1000 - 1 && !(t in got)) missing++ }
-      print bad + 0, missing + 0
-    }' "$1" "$2"
-}
-
 ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 4 -c:v libx264 -g 15 \
   -bf 2 -pix_fmt yuv420p "$WORK/clear.mp4"
 framemd5 "$WORK/ref.txt" "filesrc location=$WORK/clear.mp4 ! qtdemux ! avdec_h264 ! appsink name=sink" \
